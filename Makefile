@@ -1,0 +1,56 @@
+# journeysync — every target sets itself up from nothing and says what it is doing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean
+
+help:
+	@echo "make test   - set up .venv, then ruff, mypy, cfn-lint and the whole test suite"
+	@echo "make demo   - set up .venv, then run a realistic day of a membership organisation through the local stack"
+	@echo "make bench  - set up .venv, then run the benchmarks in bench/ (never part of make test)"
+	@echo "make dev    - set up .venv, then start the local stack (journeysync dev) in the foreground"
+
+$(BIN)/python:
+	@echo "==> creating virtualenv $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> installing journeysync with its dev extra into $(VENV)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	@echo "==> ruff"
+	@$(BIN)/ruff check shared functions infra tests $(wildcard bench)
+
+typecheck: $(STAMP)
+	@echo "==> mypy (strict on the shared layer)"
+	@$(BIN)/mypy shared/journeysync infra/journeysync_cli $(wildcard functions/*/) $(wildcard bench/)
+
+cfn-lint: $(STAMP)
+	@echo "==> cfn-lint template.yaml"
+	@$(BIN)/cfn-lint template.yaml
+
+test: lint typecheck cfn-lint
+	@echo "==> pytest"
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+demo: $(STAMP)
+	@echo "==> journeysync demo (a day of the Riverside Museum through the local stack)"
+	@$(BIN)/journeysync demo
+
+dev: $(STAMP)
+	@$(BIN)/journeysync dev
+
+bench: $(STAMP)
+	@echo "==> benchmarks (bench/)"
+	@$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .aws-sam

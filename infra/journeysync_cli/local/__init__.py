@@ -1,0 +1,1 @@
+"""The local runtime: the template's resources on a moto server, handlers behind a local gateway."""

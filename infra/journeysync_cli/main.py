@@ -1,0 +1,37 @@
+"""Entry point of the `journeysync` console script.
+
+Each module in `journeysync_cli.commands` exposes `register(app)`; adding a
+command is adding a module, with no edit here. Commands import heavy things
+lazily so `journeysync --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import typer
+
+from journeysync_cli import commands
+
+app = typer.Typer(
+    name="journeysync",
+    help="Keep a membership organisation's POS, ticketing, CRM, email and survey systems in sync.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

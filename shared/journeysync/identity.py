@@ -1,0 +1,74 @@
+"""Identity keys: the normalised handles (email, E.164 phone, vendor ids) that tie events to one customer.
+
+Normalising at the edge is what makes "one key maps to exactly one customer"
+possible: `Ann@Example.com ` and `ann@example.com` must be the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import phonenumbers
+
+KeyKind = Literal["email", "phone", "ext"]
+
+_KIND_RANK: dict[str, int] = {"email": 0, "phone": 1, "ext": 2}
+
+
+def normalise_email(raw: str) -> str:
+    """Trim and lower-case; reject what cannot be an address."""
+    value = raw.strip().lower()
+    local, sep, domain = value.partition("@")
+    if not sep or not local or "." not in domain or " " in value or domain.startswith("."):
+        raise ValueError("not an email address")
+    return value
+
+
+def normalise_phone(raw: str, default_region: str = "GB") -> str:
+    """Parse with libphonenumber and format as E.164; reject invalid numbers."""
+    try:
+        parsed = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True, order=True)
+class IdentityKey:
+    """One normalised key. `system` is set only for `ext` keys (e.g. "square")."""
+
+    kind: KeyKind
+    value: str
+    system: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "ext":
+            return f"ext:{self.system}:{self.value}"
+        return f"{self.kind}:{self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> IdentityKey:
+        kind, _, rest = text.partition(":")
+        if kind == "ext":
+            system, _, value = rest.partition(":")
+            if not system or not value:
+                raise ValueError("ext keys look like ext:<system>:<id>")
+            return cls("ext", value, system)
+        if kind == "email":
+            return cls("email", normalise_email(rest))
+        if kind == "phone":
+            return cls("phone", normalise_phone(rest))
+        raise ValueError(f"unknown identity key kind {kind!r}")
+
+    @property
+    def rank(self) -> int:
+        """Lower is a better key for grouping (email beats phone beats vendor id)."""
+        return _KIND_RANK[self.kind]
+
+    def digest(self) -> str:
+        """A stable, non-reversible token for this key: safe in logs, queue group ids and metrics."""
+        return hashlib.sha256(str(self).encode()).hexdigest()[:32]

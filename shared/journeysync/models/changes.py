@@ -1,0 +1,56 @@
+"""ProfileChanged: what pos_to_crm tells the rest of the system after each committed profile change.
+
+It travels on the EventBridge bus (source `journeysync.profiles`, detail-type
+`ProfileChanged`) and carries a snapshot of what segments, destinations and the
+survey router read, so consumers need not re-read the store. Snapshots leave out
+the fold's bookkeeping (field times, ledgers) to stay far below EventBridge's
+256 KB entry limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from journeysync.models.customer import Customer
+
+BUS_SOURCE = "journeysync.profiles"
+DETAIL_TYPE = "ProfileChanged"
+
+_SNAPSHOT_EXCLUDE: dict[str, Any] = {
+    "applied_events": True,
+    "profile": {"field_times": True, "membership": {"terms"}, "email_consent": {"ledger"}},
+}
+
+
+class Cause(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    type: str
+    source: str
+
+
+class ProfileChanged(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str
+    version: int
+    at: AwareDatetime
+    changed: list[str] = Field(default_factory=list, description="dotted profile fields whose value changed")
+    causes: list[Cause] = Field(default_factory=list, description="the events whose application made this change")
+    before: dict[str, Any] | None = Field(default=None, description="snapshot before; None for a new customer")
+    after: dict[str, Any] = Field(description="snapshot after (see snapshot())")
+    forgotten: bool = False
+    merged_into: str | None = None
+
+
+def snapshot(customer: Customer) -> dict[str, Any]:
+    """The part of a customer that downstream hops read, as JSON-compatible data."""
+    return customer.model_dump(mode="json", exclude=_SNAPSHOT_EXCLUDE)
+
+
+def customer_from_snapshot(data: dict[str, Any]) -> Customer:
+    """Rebuild a Customer from a snapshot (excluded bookkeeping comes back as defaults)."""
+    return Customer.model_validate(data)

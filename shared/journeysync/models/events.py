@@ -1,0 +1,297 @@
+"""CustomerEvent: the canonical, CloudEvents 1.0-shaped envelope every inbound adapter produces.
+
+The `id` is derived from the vendor and the vendor's own event id, so a redelivered
+webhook yields the same id and dedupes everywhere downstream (FIFO dedup id,
+idempotency record, timeline sort key).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from journeysync.identity import IdentityKey, normalise_email, normalise_phone
+
+_ID_NAMESPACE = uuid.UUID("6f1d7f6e-3c1b-4f55-9d1e-6a0c2b9e8a11")
+
+
+def stable_event_id(source: str, vendor_event_id: str, part: str | int = "") -> str:
+    """A deterministic id for the `part`-th canonical event derived from one vendor event."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{source}|{vendor_event_id}|{part}"))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(_Strict):
+    """An amount in minor units (pence, cents) so no float ever touches money."""
+
+    amount: int
+    currency: str = Field(min_length=3, max_length=3)
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class IdentityKeys(_Strict):
+    """The identity keys an event carries, already normalised."""
+
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    external: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _emails(cls, value: Any) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normalise_email(v) for v in (value or ()) if v))
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phones(cls, value: Any) -> tuple[str, ...]:
+        # Already-E.164 numbers parse region-free; anything else must be normalised by the adapter
+        # (which knows the default region) before it gets here.
+        return tuple(dict.fromkeys(normalise_phone(v) for v in (value or ()) if v))
+
+    def keys(self) -> list[IdentityKey]:
+        """All keys, best first (email, phone, vendor ids)."""
+        found = [IdentityKey("email", e) for e in self.emails]
+        found += [IdentityKey("phone", p) for p in self.phones]
+        found += [IdentityKey("ext", v, s) for s, v in sorted(self.external.items())]
+        return found
+
+    def best(self) -> IdentityKey | None:
+        keys = self.keys()
+        return keys[0] if keys else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.emails or self.phones or self.external)
+
+
+class _Data(_Strict):
+    kind: str
+
+
+class _MembershipData(_Data):
+    tier: str = Field(min_length=1)
+    term_months: int = Field(gt=0, le=120)
+    amount: Money | None = None
+    order_id: str | None = None
+    product_ref: str | None = None
+    channel: Literal["pos", "online", "phone", "other"] = "other"
+    location: str | None = None
+    division: str | None = None
+
+
+class MembershipPurchased(_MembershipData):
+    kind: Literal["membership.purchased"] = "membership.purchased"
+
+
+class MembershipRenewed(_MembershipData):
+    kind: Literal["membership.renewed"] = "membership.renewed"
+
+
+class MembershipCancelled(_Data):
+    kind: Literal["membership.cancelled"] = "membership.cancelled"
+    order_id: str | None = None
+    refunded: bool = False
+    reason: str | None = None
+
+
+class LineItem(_Strict):
+    sku: str | None = None
+    product_id: str | None = None
+    title: str
+    quantity: int = Field(default=1, ge=0)
+    unit_price: Money | None = None
+    meaning: Literal["membership", "ticket", "donation", "retail", "unknown"] = "unknown"
+
+
+class PurchaseCompleted(_Data):
+    kind: Literal["purchase.completed"] = "purchase.completed"
+    order_id: str
+    total: Money
+    items: tuple[LineItem, ...] = ()
+    category: Literal["donation", "retail", "ticket", "membership", "mixed", "unknown"] = "unknown"
+    location: str | None = None
+    division: str | None = None
+
+
+class TicketBooked(_Data):
+    kind: Literal["ticket.booked"] = "ticket.booked"
+    order_id: str
+    event_ref: str = Field(min_length=1)
+    event_name: str | None = None
+    event_date: date | None = None
+    quantity: int = Field(default=1, ge=1)
+    ticket_class: str | None = None
+    amount: Money | None = None
+    division: str | None = None
+
+
+class TicketCancelled(_Data):
+    kind: Literal["ticket.cancelled"] = "ticket.cancelled"
+    order_id: str
+    event_ref: str = Field(min_length=1)
+
+
+class TicketCheckedIn(_Data):
+    kind: Literal["ticket.checked_in"] = "ticket.checked_in"
+    event_ref: str = Field(min_length=1)
+    order_id: str | None = None
+    location: str | None = None
+
+
+class SurveyResponded(_Data):
+    kind: Literal["survey.responded"] = "survey.responded"
+    response_id: str = Field(min_length=1)
+    scale: Literal["nps", "csat", "stars"]
+    score: int
+    comment: str | None = None
+    touchpoint: str = "general"
+    location: str | None = None
+    survey_ref: str | None = None
+    permalink: str | None = None
+
+    @model_validator(mode="after")
+    def _score_on_scale(self) -> SurveyResponded:
+        low, high = {"nps": (0, 10), "csat": (1, 5), "stars": (1, 5)}[self.scale]
+        if not low <= self.score <= high:
+            raise ValueError(f"score {self.score} is outside the {self.scale} scale {low}-{high}")
+        return self
+
+
+ConsentStatusLiteral = Literal["subscribed", "unsubscribed", "cleaned", "complained", "pending"]
+
+
+class ConsentChanged(_Data):
+    """A consent signal. `explicit` is True only for an action the customer took themselves."""
+
+    kind: Literal["consent.changed"] = "consent.changed"
+    channel: Literal["email_marketing"] = "email_marketing"
+    status: ConsentStatusLiteral
+    explicit: bool = True
+    reason: str | None = None
+
+
+class CustomerUpdated(_Data):
+    kind: Literal["customer.updated"] = "customer.updated"
+    given_name: str | None = None
+    family_name: str | None = None
+    division: str | None = None
+    crm_owner: str | None = None
+    previous_email: str | None = None
+
+
+class CustomerForgotten(_Data):
+    kind: Literal["customer.forgotten"] = "customer.forgotten"
+    reason: str | None = None
+
+
+EventData = Annotated[
+    MembershipPurchased
+    | MembershipRenewed
+    | MembershipCancelled
+    | PurchaseCompleted
+    | TicketBooked
+    | TicketCancelled
+    | TicketCheckedIn
+    | SurveyResponded
+    | ConsentChanged
+    | CustomerUpdated
+    | CustomerForgotten,
+    Field(discriminator="kind"),
+]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "membership.purchased",
+    "membership.renewed",
+    "membership.cancelled",
+    "purchase.completed",
+    "ticket.booked",
+    "ticket.cancelled",
+    "ticket.checked_in",
+    "survey.responded",
+    "consent.changed",
+    "customer.updated",
+    "customer.forgotten",
+)
+
+EventType = Literal[
+    "membership.purchased",
+    "membership.renewed",
+    "membership.cancelled",
+    "purchase.completed",
+    "ticket.booked",
+    "ticket.cancelled",
+    "ticket.checked_in",
+    "survey.responded",
+    "consent.changed",
+    "customer.updated",
+    "customer.forgotten",
+]
+
+
+class CustomerEvent(_Strict):
+    """One thing that happened to one customer, as told by one vendor."""
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1, max_length=128)
+    source: str = Field(min_length=1, max_length=64)
+    type: EventType
+    time: AwareDatetime
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    identity: IdentityKeys = Field(default_factory=IdentityKeys)
+    vendor_event_id: str | None = None
+    data: EventData
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_type(cls, value: Any) -> Any:
+        # CloudEvents carry the type on the envelope; copy it into data so the union can discriminate.
+        if isinstance(value, dict) and isinstance(value.get("data"), dict) and "kind" not in value["data"]:
+            value = {**value, "data": {**value["data"], "kind": value.get("type")}}
+        return value
+
+    @model_validator(mode="after")
+    def _type_matches_data(self) -> CustomerEvent:
+        if self.data.kind != self.type:
+            raise ValueError(f"type {self.type!r} does not match data kind {self.data.kind!r}")
+        return self
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        source: str,
+        vendor_event_id: str,
+        time: datetime,
+        data: Any,
+        identity: IdentityKeys | None = None,
+        part: str | int = "",
+    ) -> CustomerEvent:
+        """Build an event whose id is stable for (source, vendor event, part)."""
+        identity = identity or IdentityKeys()
+        best = identity.best()
+        return cls(
+            id=stable_event_id(source, vendor_event_id, part),
+            source=source,
+            type=data.kind,
+            time=time,
+            subject=best.digest() if best else None,
+            identity=identity,
+            vendor_event_id=vendor_event_id,
+            data=data,
+        )
+
+    def group_key(self) -> str:
+        """The FIFO message group: a stable hash of the best identity key (anonymous events share one)."""
+        best = self.identity.best()
+        return best.digest() if best else "anonymous"

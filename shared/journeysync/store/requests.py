@@ -1,0 +1,146 @@
+"""Pure builders of DynamoDB requests for the profile store.
+
+Every function returns the keyword arguments of one boto3 DynamoDB client call,
+so the exact condition expressions are unit-tested without AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journeysync.identity import IdentityKey
+from journeysync.models.customer import Customer
+from journeysync.models.events import CustomerEvent
+from journeysync.store.table import TableKeys
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def customer_item(customer: Customer) -> dict[str, Any]:
+    """The DynamoDB item of a profile. The document is JSON; a few attributes are lifted for conditions and filters."""
+    item: dict[str, Any] = {
+        "pk": _s(TableKeys.customer_pk(customer.customer_id)),
+        "sk": _s(TableKeys.PROFILE_SK),
+        "version": _n(customer.header.version),
+        "updated_at": _s(customer.header.updated_at.isoformat()),
+        "doc": _s(customer.model_dump_json(exclude_defaults=False)),
+    }
+    if customer.identity.primary_email:
+        item["email"] = _s(customer.identity.primary_email)
+    if customer.header.merged_into:
+        item["merged_into"] = _s(customer.header.merged_into)
+    return item
+
+
+def customer_from_item(item: dict[str, Any]) -> Customer:
+    return Customer.model_validate_json(item["doc"]["S"])
+
+
+def get_customer(table: str, customer_id: str, consistent: bool = True) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": {"pk": _s(TableKeys.customer_pk(customer_id)), "sk": _s(TableKeys.PROFILE_SK)},
+        "ConsistentRead": consistent,
+    }
+
+
+def put_customer(table: str, customer: Customer, expected_version: int) -> dict[str, Any]:
+    """Write `customer` only if the stored version is still `expected_version` (0 = must not exist)."""
+    req: dict[str, Any] = {"TableName": table, "Item": customer_item(customer)}
+    if expected_version == 0:
+        req["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        req["ConditionExpression"] = "#v = :expected"
+        req["ExpressionAttributeNames"] = {"#v": "version"}
+        req["ExpressionAttributeValues"] = {":expected": _n(expected_version)}
+    return req
+
+
+def claim_key(table: str, key: IdentityKey, customer_id: str) -> dict[str, Any]:
+    """Map `key` to `customer_id` unless another customer already owns it."""
+    return {
+        "TableName": table,
+        "Item": {
+            "pk": _s(TableKeys.identity_pk(key)),
+            "sk": _s(TableKeys.KEY_SK),
+            "customer_id": _s(customer_id),
+            "kind": _s(key.kind),
+        },
+        "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :cid",
+        "ExpressionAttributeValues": {":cid": _s(customer_id)},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def move_key(table: str, key: IdentityKey, from_customer: str, to_customer: str) -> dict[str, Any]:
+    """Re-point a key during a merge, only if it still points at the merged-away customer."""
+    return {
+        "TableName": table,
+        "Key": {"pk": _s(TableKeys.identity_pk(key)), "sk": _s(TableKeys.KEY_SK)},
+        "UpdateExpression": "SET customer_id = :to",
+        "ConditionExpression": "customer_id = :from",
+        "ExpressionAttributeValues": {":to": _s(to_customer), ":from": _s(from_customer)},
+    }
+
+
+def get_keys(table: str, keys: list[IdentityKey]) -> dict[str, Any]:
+    """BatchGetItem request for up to 100 identity keys."""
+    return {
+        "RequestItems": {
+            table: {
+                "Keys": [{"pk": _s(TableKeys.identity_pk(k)), "sk": _s(TableKeys.KEY_SK)} for k in keys],
+                "ConsistentRead": True,
+            }
+        }
+    }
+
+
+def put_timeline_event(table: str, customer_id: str, event: CustomerEvent) -> dict[str, Any]:
+    """Timeline items are immutable and keyed by event id, so a replay overwrites itself."""
+    return {
+        "TableName": table,
+        "Item": {
+            "pk": _s(TableKeys.customer_pk(customer_id)),
+            "sk": _s(TableKeys.timeline_sk(event.time, event.id)),
+            "type": _s(event.type),
+            "doc": _s(event.model_dump_json()),
+        },
+    }
+
+
+def query_timeline(table: str, customer_id: str, limit: int = 20, newest_first: bool = True) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :t)",
+        "ExpressionAttributeValues": {":pk": _s(TableKeys.customer_pk(customer_id)), ":t": _s("T#")},
+        "ScanIndexForward": not newest_first,
+        "Limit": limit,
+    }
+
+
+def query_partition(table: str, customer_id: str) -> dict[str, Any]:
+    """Every item of a customer's partition (profile, timeline, audit): used by forget and merge."""
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": _s(TableKeys.customer_pk(customer_id))},
+        "ProjectionExpression": "pk, sk",
+    }
+
+
+def scan_profiles(table: str, segment: int = 0, total_segments: int = 1, page_size: int = 500) -> dict[str, Any]:
+    """One segment of a parallel scan over profiles (tombstones included; callers skip them)."""
+    return {
+        "TableName": table,
+        "FilterExpression": "sk = :p",
+        "ExpressionAttributeValues": {":p": _s(TableKeys.PROFILE_SK)},
+        "Segment": segment,
+        "TotalSegments": total_segments,
+        "Limit": page_size,
+    }

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from journeysync.config import load_config
+from journeysync.errors import ConfigError
+from journeysync_cli.main import app
+
+SHIPPED = Path(__file__).resolve().parents[2] / "infra" / "config"
+
+
+def test_shipped_museum_config_is_valid_and_complete() -> None:
+    cfg = load_config(SHIPPED)
+    assert cfg.catalogue.lookup("square", sku="MEM-FAM-12").tier == "family"  # type: ignore[union-attr]
+    assert cfg.catalogue.lookup("shopify", name="Dinosaurs Unearthed - Adult").event_ref == "exh-dinosaurs-2026"  # type: ignore[union-attr]
+    assert {j.name for j in cfg.journeys.journeys} == {"membership", "visit_feedback"}
+    assert cfg.segments.get("dino-booked") is not None
+    assert cfg.routing.scales["nps"].sentiment(3) == "detractor"
+
+
+def test_catalogue_returns_none_for_unknown_products() -> None:
+    cfg = load_config(SHIPPED)
+    assert cfg.catalogue.lookup("square", sku="NOPE", name="Parking") is None
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_invalid_field_is_reported_with_file_and_field(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "catalogue.yaml",
+        "entries:\n  - match: {skus: [X]}\n    meaning: membership\n    tier: gold\n    term_months: -1\n",
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert exc.value.source.endswith("catalogue.yaml")
+    assert exc.value.field == "entries.0.term_months"
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    _write(tmp_path, "journeys.yaml", "journeys:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert exc.value.source.endswith("journeys.yaml")
+    assert exc.value.field.startswith("line ")
+
+
+def test_too_many_ses_topics_is_rejected(tmp_path: Path) -> None:
+    segs = "".join(
+        f"  - name: s{i}\n    rule: {{field: vip, op: eq, value: true}}\n    destinations: {{ses_topic: t{i}}}\n"
+        for i in range(21)
+    )
+    _write(tmp_path, "segments.yaml", "segments:\n" + segs)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert "at most 20 topics" in exc.value.message
+
+
+def test_routing_rule_must_name_a_defined_team(tmp_path: Path) -> None:
+    _write(tmp_path, "routing.yaml", "teams: []\nrules:\n  - team: ghosts\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert "ghosts" in exc.value.message
+
+
+def test_cli_config_check_exits_non_zero_naming_file_and_field(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "journeys.yaml",
+        "journeys:\n  - name: j\n    stages:\n      - name: s\n        owner: organization\n        entry_events: [x]\n",
+    )
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "journeys.yaml" in result.output
+    assert "sla_hours" in result.output or "journeys.0.stages.0" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_config_check_accepts_the_shipped_config() -> None:
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(SHIPPED), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"segments"' in result.output
+
+
+def test_cli_help_lists_commands() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "config" in result.output
