@@ -31,8 +31,11 @@ class MotoEndpoint:
 
 def start_moto(host: str = "127.0.0.1", port: int = 0) -> MotoEndpoint:
     """Start a threaded moto server on a free loopback port."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call drowns handler logs
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
