@@ -17,7 +17,7 @@ $(BIN)/python:
 	@echo "==> creating virtualenv $(VENV) with $(PYTHON)"
 	@$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(wildcard functions/*/__init__.py) | $(BIN)/python
 	@echo "==> installing journeysync with its dev extra into $(VENV)"
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'

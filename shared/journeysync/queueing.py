@@ -50,3 +50,26 @@ def send_events(queue_url: str, events: Sequence[CustomerEvent], sqs: Any | None
             raise RetriableError(f"{len(failed)} of {len(chunk)} events not queued ({reasons})")
         message_ids += [s["MessageId"] for s in resp.get("Successful", [])]
     return message_ids
+
+
+def dead_letter(dlq_url: str, body: str, reason: str, sqs: Any | None = None, group: str | None = None) -> None:
+    """Park a message that retrying cannot fix in its dead-letter queue, with the reason beside it.
+
+    The reason travels as a message attribute so `journeysync dlq list` shows it and a redrive
+    sends the body back unchanged. FIFO DLQs need a group (the original's) and a dedup id.
+    """
+    if sqs is None:
+        from journeysync.aws import client
+
+        sqs = client("sqs")
+    kwargs: dict[str, Any] = {
+        "QueueUrl": dlq_url,
+        "MessageBody": body,
+        "MessageAttributes": {"reason": {"DataType": "String", "StringValue": reason[:1000] or "unknown"}},
+    }
+    if dlq_url.endswith(".fifo"):
+        import hashlib
+
+        kwargs["MessageGroupId"] = group or "dead-letter"
+        kwargs["MessageDeduplicationId"] = hashlib.sha256(body.encode()).hexdigest()
+    sqs.send_message(**kwargs)

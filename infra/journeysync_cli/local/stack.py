@@ -30,6 +30,10 @@ from journeysync_cli.local.translate import TemplateError, parameter_values, tra
 # Vendors whose webhook secret the local stack always creates (JOURNEYSYNC_<VENDOR>_SECRET or a dev default).
 VENDORS = ("square", "shopify", "eventbrite", "tickettailor", "typeform", "delighted", "mailchimp", "cloudevents")
 WEBHOOK_VENDORS = VENDORS
+# Vendors whose webhook secret travels in the URL path (they sign nothing): /webhooks/<vendor>/<secret>
+PATH_TOKEN_VENDORS = ("mailchimp", "eventbrite")
+# API tokens the ingest hop's enrichment calls use (Square Orders/Customers, Eventbrite Orders)
+API_TOKENS = ("square_api", "eventbrite_api")
 LOCAL_API_HOST = f"local.execute-api.{LOCAL_REGION}.amazonaws.com"
 
 __all__ = ["HandlerFailedError", "LocalStack", "TemplateError"]
@@ -42,7 +46,7 @@ def dev_secret(vendor: str) -> str:
 def vendor_secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
     """Vendor → secret: JOURNEYSYNC_<VENDOR>_SECRET if set (any vendor), else the printed dev default."""
     env = os.environ if environ is None else environ
-    found = {v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in VENDORS}
+    found = {v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in (*VENDORS, *API_TOKENS)}
     for key, value in env.items():
         if key.startswith("JOURNEYSYNC_") and key.endswith("_SECRET") and value:
             found.setdefault(key.removeprefix("JOURNEYSYNC_").removesuffix("_SECRET").lower(), value)
@@ -131,7 +135,12 @@ class LocalStack:
         return aws_client(service, self.moto_url)
 
     def webhook_urls(self) -> dict[str, str]:
-        return {v: f"{self.url}/webhooks/{v}" for v in WEBHOOK_VENDORS}
+        """What to paste into each vendor's webhook settings (path-token vendors carry their secret)."""
+        urls = {}
+        for vendor in WEBHOOK_VENDORS:
+            token = self.vendor_secrets.get(vendor) if vendor in PATH_TOKEN_VENDORS else None
+            urls[vendor] = f"{self.url}/webhooks/{vendor}" + (f"/{token}" if token else "")
+        return urls
 
     def has_route(self, method: str, path: str) -> bool:
         return self.gateway is not None and self.gateway.match(method, path) is not None

@@ -250,6 +250,9 @@ class CustomerEvent(_Strict):
     datacontenttype: Literal["application/json"] = "application/json"
     identity: IdentityKeys = Field(default_factory=IdentityKeys)
     vendor_event_id: str | None = None
+    archive_key: str | None = Field(
+        default=None, description="S3 key of the raw delivery this event came from (so `forget` can erase it)"
+    )
     data: EventData
 
     @model_validator(mode="before")

@@ -1,0 +1,1 @@
+"""webhook_enrich: finishes vendor events whose API lookup failed at ingest (retried by its queue)."""

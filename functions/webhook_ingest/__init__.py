@@ -1,0 +1,1 @@
+"""webhook_ingest: `POST /webhooks/{vendor}` — signed vendor webhooks in, archived and queued."""

@@ -1,0 +1,41 @@
+"""API handler: one vendor webhook → verified, archived, queued → an answer the vendor understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from journeysync.ingest.apigw import serve
+from journeysync.ingest.wiring import default_deps
+
+logger = Logger(service="webhook_ingest")
+metrics = Metrics(service="webhook_ingest")
+
+
+def _bound_deps(context: Any) -> Any:
+    deps = default_deps()
+    bind = getattr(deps.once, "bind", None)
+    if bind is not None:
+        bind(context)
+    return deps
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    vendor = str((event.get("pathParameters") or {}).get("vendor") or "-")
+    reply = serve(event, lambda: _bound_deps(context), lambda exc: logger.exception("webhook not acknowledged"))
+    metrics.add_dimension("vendor", vendor if reply.status != 404 else "unknown")
+    metrics.add_dimension("status", str(reply.status))
+    metrics.add_metric(name="Webhooks", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "webhook answered",
+        vendor=vendor,
+        status=reply.status,
+        vendor_event_type=reply.event_type,
+        events=len(reply.body.get("accepted", [])),
+    )
+    return reply.to_apigw()

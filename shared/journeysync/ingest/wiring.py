@@ -1,0 +1,83 @@
+"""Build the ingest hop's dependencies from its environment, once per Lambda sandbox.
+
+Everything here is lazy and cached (`lru_cache`, which the local runtime scopes per
+function): a cold start pays for boto3 clients and Powertools Idempotency only when the
+first webhook arrives, not at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from journeysync.ingest.pipeline import IngestDeps
+from journeysync.ingest.settings import IngestSettings, get_ingest_settings
+from journeysync.vendors.base import VendorApi
+
+# vendor → Secrets Manager name (under the secrets prefix) of the API token its enrichment calls need
+API_TOKEN_SECRETS = {"square": "square_api", "eventbrite": "eventbrite_api"}
+
+
+class Idempotency:
+    """Powertools Idempotency around `accept`, keyed by vendor + vendor event id, in the IdempotencyTable."""
+
+    def __init__(self, settings: IngestSettings, ddb: Any) -> None:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+        self.config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=settings.idempotency_seconds)
+        self.persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=ddb)
+
+    def bind(self, context: Any) -> None:
+        # an in-progress record expires with the invocation, so a crash never blocks the vendor's retry
+        self.config.register_lambda_context(context)
+
+    def __call__(self, key: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="delivery", persistence_store=self.persistence, config=self.config
+        )
+        def accept_once(delivery: dict[str, str]) -> dict[str, Any]:
+            return work()
+
+        result: dict[str, Any] = accept_once(delivery={"key": key})
+        return result
+
+
+def api_factory(
+    settings: IngestSettings, secret: Callable[[str], str | None]
+) -> Callable[[str, bool], VendorApi | None]:
+    def make(vendor: str, inline: bool) -> VendorApi | None:
+        name = API_TOKEN_SECRETS.get(vendor)
+        token = secret(name) if name else None
+        if not token:
+            return None
+        base = {"square": settings.square_api_url, "eventbrite": settings.eventbrite_api_url}[vendor]
+        headers = {"Square-Version": settings.square_api_version} if vendor == "square" else {}
+        if inline:
+            api = VendorApi(vendor, base, token, headers, timeout=(1.0, settings.inline_enrichment_timeout))
+            api.max_attempts = 1  # the queue retries; the vendor's reply deadline does not wait
+            return api
+        return VendorApi(vendor, base, token, headers)
+
+    return make
+
+
+@lru_cache(maxsize=1)
+def default_deps() -> IngestDeps:
+    from journeysync.aws import client
+    from journeysync.config.loader import cached_config
+    from journeysync.secrets import get_secret
+
+    settings = get_ingest_settings()
+    config = cached_config(str(settings.config_dir) if settings.config_dir else None)
+    return IngestDeps(
+        settings=settings,
+        secret=get_secret,
+        catalogue=config.catalogue,
+        s3=client("s3"),
+        sqs=client("sqs"),
+        api=api_factory(settings, get_secret),
+        once=Idempotency(settings, client("dynamodb")),
+    )

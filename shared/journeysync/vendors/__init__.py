@@ -1,0 +1,49 @@
+"""Inbound vendor adapters: one module per vendor, each a `VendorAdapter` (verify + parse [+ enrich]).
+
+`adapter_for(name)` is the registry the ingest pipeline uses; an unknown name is None (a 404).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from journeysync.vendors.base import (
+    EnrichContext,
+    Enrichment,
+    ParseContext,
+    Parsed,
+    SignatureError,
+    VendorAdapter,
+    VendorApi,
+    WebhookRequest,
+)
+
+# vendor name in the URL → "module:Class"; modules import lazily so a cold start loads only one adapter
+REGISTRY: dict[str, str] = {
+    "cloudevents": "journeysync.vendors.cloudevents:CloudEventsAdapter",
+}
+
+
+@cache
+def adapter_for(name: str) -> VendorAdapter | None:
+    target = REGISTRY.get(name)
+    if target is None:
+        return None
+    module, _, cls = target.partition(":")
+    adapter: VendorAdapter = getattr(import_module(module), cls)()
+    return adapter
+
+
+__all__ = [
+    "REGISTRY",
+    "EnrichContext",
+    "Enrichment",
+    "ParseContext",
+    "Parsed",
+    "SignatureError",
+    "VendorAdapter",
+    "VendorApi",
+    "WebhookRequest",
+    "adapter_for",
+]
