@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journeysync_cli.local import state
 from journeysync_cli.local.functions import FunctionRunner, FunctionSpec, HandlerFailedError, Invocation, LogLine
@@ -26,6 +26,9 @@ from journeysync_cli.local.provision import Physical, Provisioner, ScheduleSpec,
 from journeysync_cli.local.scheduler import Scheduler, scheduled_event
 from journeysync_cli.local.template import load_template, repo_root
 from journeysync_cli.local.translate import TemplateError, parameter_values, translate
+
+if TYPE_CHECKING:
+    from journeysync_cli.local.control import ControlServer
 
 # Vendors whose webhook secret the local stack always creates (JOURNEYSYNC_<VENDOR>_SECRET or a dev default).
 VENDORS = ("square", "shopify", "eventbrite", "tickettailor", "typeform", "delighted", "mailchimp", "cloudevents")
@@ -72,6 +75,7 @@ class LocalStack:
         on_log: Callable[[LogLine], None] | None = None,
         state_file: Path | str | None = None,
         secrets: dict[str, str] | None = None,
+        pollers_for: set[str] | None = None,
     ) -> None:
         self.template_path = Path(template_path) if template_path else repo_root() / "template.yaml"
         self.template_path = self.template_path.resolve()
@@ -88,6 +92,8 @@ class LocalStack:
         self._on_log = on_log
         self.state_file = Path(state_file) if state_file else None
         self._secrets_override = secrets
+        # poll only the queues feeding these functions (None = all): a test can hold one hop's output still
+        self._pollers_for = pollers_for
         self.moto: MotoEndpoint | None = None
         self.logs: list[LogLine] = []
         self.errors: list[str] = []
@@ -107,6 +113,7 @@ class LocalStack:
         self.gateway: Gateway | None = None
         self.scheduler: Scheduler | None = None
         self.runner: FunctionRunner | None = None
+        self.control: ControlServer | None = None
         self.started = False
 
     # ------------------------------------------------------------------ public surface
@@ -204,7 +211,7 @@ class LocalStack:
         if self.gateway is not None and self.gateway.in_flight:
             reasons.append(f"{self.gateway.in_flight} HTTP request(s) in flight")
         reasons += [f"poller {p.spec.logical_id} busy" for p in self._pollers if p.busy]
-        polled = sorted({m.queue_url for m in self.mappings})
+        polled = sorted({p.spec.queue_url for p in self._pollers})
         for url, depth in self.queue_depths(polled).items():
             if any(depth.values()):
                 reasons.append(f"{url.rsplit('/', 1)[-1]}: {depth}")
@@ -262,7 +269,11 @@ class LocalStack:
         self.runner.load_all()
         self.mappings = self._mappings(cfn, prov)
         sqs = self.client("sqs")
-        self._pollers = [Poller(m, sqs, self._poller_invoke, self.errors.append) for m in self.mappings if m.enabled]
+        self._pollers = [
+            Poller(m, sqs, self._poller_invoke, self.errors.append)
+            for m in self.mappings
+            if m.enabled and (self._pollers_for is None or m.function in self._pollers_for)
+        ]
         self.scheduler = Scheduler(self.schedules, self._scheduled_invoke, self.speed)
         self.gateway.start()
         for poller in self._pollers:
@@ -270,6 +281,9 @@ class LocalStack:
         self.scheduler.start()
         self.started = True
         if self.state_file is not None:
+            from journeysync_cli.local.control import ControlServer
+
+            self.control = ControlServer(self).start()
             state.write(self.state_file, self.describe())
 
     def stop(self) -> None:
@@ -283,6 +297,9 @@ class LocalStack:
             self.gateway.stop()
         if self.runner is not None:
             self.runner.close()
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
         if self.state_file is not None:
             state.remove(self.state_file)
         if self.moto is not None:
@@ -306,6 +323,9 @@ class LocalStack:
                 lid: {"name": s.name, "handler": s.handler, "env": s.env} for lid, s in self.functions.items()
             },
             "dead_letter_queues": self.dead_letter_queues(),
+            "webhook_urls": self.webhook_urls(),
+            "control_url": self.control.url if self.control else None,
+            "control_token": self.control.token if self.control else None,
             "started_at": datetime.now(UTC).isoformat(),
         }
 

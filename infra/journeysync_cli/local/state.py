@@ -33,7 +33,10 @@ def default_path() -> Path:
 def write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
+    # it holds the control token: readable by this user only
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(data, indent=2, default=str))
     tmp.replace(path)
 
 
@@ -72,6 +75,9 @@ class StackInfo:
     dead_letter_queues: dict[str, str] = field(default_factory=dict)
     secrets_prefix: str = "journeysync/"
     types: dict[str, str] = field(default_factory=dict)
+    control_url: str | None = None
+    control_token: str | None = None
+    webhook_urls: dict[str, str] = field(default_factory=dict)
 
     def of_type(self, cfn_type: str) -> dict[str, str]:
         """Logical id → Ref value for resources of one CloudFormation type (e.g. AWS::SQS::Queue)."""
@@ -130,6 +136,9 @@ def from_state(data: dict[str, Any]) -> StackInfo:
         dead_letter_queues=data.get("dead_letter_queues") or {},
         secrets_prefix=data.get("secrets_prefix", "journeysync/"),
         types={lid: r["type"] for lid, r in data["resources"].items()},
+        control_url=data.get("control_url"),
+        control_token=data.get("control_token"),
+        webhook_urls=data.get("webhook_urls") or {},
     )
 
 

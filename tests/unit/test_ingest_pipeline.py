@@ -1,0 +1,239 @@
+"""The ingest pipeline's promises where AWS misbehaves (botocore Stubber: paths moto cannot reach).
+
+Nothing is acknowledged before it is archived and queued; an enrichment that fails inline is
+queued for the retrying step, never dropped; a job that cannot succeed is dead-lettered with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from journeysync.config.catalogue import Catalogue
+from journeysync.connectors.http import VendorFatalError, VendorRetriableError
+from journeysync.ingest import pipeline
+from journeysync.ingest.apigw import serve
+from journeysync.ingest.enrich_consumer import handle_job
+from journeysync.ingest.pipeline import EnrichmentOutcome, IngestDeps, enrichment_message, run_enrichment
+from journeysync.ingest.settings import IngestSettings
+from journeysync.models.events import CustomerEvent, IdentityKeys, MembershipPurchased
+from journeysync.vendors.base import (
+    EnrichContext,
+    Enrichment,
+    ParseContext,
+    Parsed,
+    VendorAdapter,
+    VendorApi,
+    WebhookRequest,
+)
+from journeysync.vendors.cloudevents import sign
+
+SECRET = "unit-secret"
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def _event(vendor_event_id: str = "v-1") -> CustomerEvent:
+    return CustomerEvent.create(
+        source="fake",
+        vendor_event_id=vendor_event_id,
+        time=NOW,
+        identity=IdentityKeys(emails=("ann@example.com",)),
+        data=MembershipPurchased(tier="individual", term_months=12),
+    )
+
+
+class FakeAdapter(VendorAdapter):
+    """Parses every body into one enrichment job; `enrich` does what the test says."""
+
+    name = "fake"
+
+    def __init__(self, enrich_with: Any) -> None:
+        self.enrich_with = enrich_with
+
+    def verify(self, request: WebhookRequest, secret: str) -> None:
+        pass
+
+    def signed_headers(self, secret: str, body: bytes, *, url: str, now: datetime) -> dict[str, str]:
+        return {}
+
+    def parse(self, request: WebhookRequest, ctx: ParseContext) -> Parsed:
+        return Parsed(
+            vendor_event_id="v-1", enrichments=[Enrichment(vendor="fake", kind="fake.fetch", vendor_event_id="v-1")]
+        )
+
+    def enrich(self, job: Enrichment, ctx: EnrichContext) -> list[CustomerEvent]:
+        if isinstance(self.enrich_with, Exception):
+            raise self.enrich_with
+        return list(self.enrich_with)
+
+
+def _clients() -> tuple[Any, Any]:
+    kw = {"region_name": "eu-west-2", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    return boto3.client("s3", **kw), boto3.client("sqs", **kw)
+
+
+def _deps(s3: Any, sqs: Any, api: Any = None) -> IngestDeps:
+    settings = IngestSettings(
+        events_queue_url="https://sqs.eu-west-2.amazonaws.com/1/events.fifo",
+        enrichment_queue_url="https://sqs.eu-west-2.amazonaws.com/1/enrich",
+        enrichment_dlq_url="https://sqs.eu-west-2.amazonaws.com/1/enrich-dlq",
+        archive_bucket="archive",
+    )
+    return IngestDeps(
+        settings=settings,
+        secret=lambda _v: SECRET,
+        catalogue=Catalogue(),
+        s3=s3,
+        sqs=sqs,
+        api=api or (lambda _v, _inline: VendorApi("fake", "https://api.example", "token")),
+    )
+
+
+def _apigw_event(vendor: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "rawPath": f"/webhooks/{vendor}",
+        "headers": headers,
+        "body": body.decode(),
+        "isBase64Encoded": False,
+        "pathParameters": {"vendor": vendor},
+        "requestContext": {
+            "http": {"method": "POST"},
+            "domainName": "api.example",
+            "timeEpoch": int(time.time() * 1000),
+        },
+    }
+
+
+def _cloudevent() -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {
+            "id": "e-1",
+            "source": "tills",
+            "type": "membership.purchased",
+            "time": "2026-11-30T10:00:00Z",
+            "identity": {"emails": ["ann@example.com"]},
+            "data": {"tier": "individual", "term_months": 12},
+        }
+    ).encode()
+    return body, {"x-journeysync-signature": sign(SECRET, body, int(time.time()))}
+
+
+def test_archive_failure_answers_503_and_queues_nothing() -> None:
+    s3, sqs = _clients()
+    sqs_calls: list[str] = []
+    sqs.meta.events.register("provide-client-params.sqs.*", lambda event_name, **_: sqs_calls.append(event_name))
+    with Stubber(s3) as s3_stub, Stubber(sqs):
+        s3_stub.add_client_error("put_object", "ServiceUnavailable", http_status_code=503)
+        reply = serve(_apigw_event("cloudevents", *_cloudevent()), lambda: _deps(s3, sqs), lambda exc: None)
+    assert sqs_calls == []
+    assert reply.status == 503
+    assert reply.headers["retry-after"]
+
+
+def test_queue_refusal_after_archiving_answers_503_so_the_vendor_redelivers() -> None:
+    s3, sqs = _clients()
+    errors: list[Exception] = []
+    with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
+        s3_stub.add_response(
+            "put_object", {}, {"Bucket": "archive", "Key": ANY, "Body": ANY, "ContentType": "application/json"}
+        )
+        sqs_stub.add_response(
+            "send_message_batch",
+            {"Successful": [], "Failed": [{"Id": "0", "SenderFault": False, "Code": "InternalError", "Message": "x"}]},
+        )
+        reply = serve(_apigw_event("cloudevents", *_cloudevent()), lambda: _deps(s3, sqs), errors.append)
+    assert reply.status == 503
+    assert "not queued" in str(errors[0])
+
+
+def test_inline_enrichment_failure_queues_the_job_for_the_retrying_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter(VendorRetriableError("fake answered 503", status=503))
+    monkeypatch.setattr(pipeline, "adapter_for", lambda name: adapter if name == "fake" else None)
+    s3, sqs = _clients()
+    with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
+        s3_stub.add_response("put_object", {}, None)
+        sqs_stub.add_response(
+            "send_message",
+            {"MessageId": "m-1"},
+            {"QueueUrl": "https://sqs.eu-west-2.amazonaws.com/1/enrich", "MessageBody": ANY},
+        )
+        reply = serve(_apigw_event("fake", b"{}", {}), lambda: _deps(s3, sqs), lambda exc: None)
+    assert reply.status == 200
+    assert reply.body == {"accepted": [], "enrichment_pending": 1}
+
+
+def test_inline_enrichment_success_queues_the_events_with_their_archive_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter([_event()])
+    monkeypatch.setattr(pipeline, "adapter_for", lambda name: adapter if name == "fake" else None)
+    s3, sqs = _clients()
+    sent: list[dict[str, Any]] = []
+    with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
+        s3_stub.add_response("put_object", {}, None)
+        sqs_stub.add_response(
+            "send_message_batch", {"Successful": [{"Id": "0", "MessageId": "m", "MD5OfMessageBody": "x"}], "Failed": []}
+        )
+        sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", lambda params, **_: sent.append(params))
+        reply = serve(_apigw_event("fake", b"{}", {}), lambda: _deps(s3, sqs), lambda exc: None)
+    assert reply.status == 200 and reply.body["accepted"] == [_event().id]
+    body = json.loads(sent[0]["Entries"][0]["MessageBody"])
+    assert body["archive_key"].startswith("raw/fake/")
+
+
+@pytest.mark.parametrize(
+    ("raised", "outcome"),
+    [
+        (VendorRetriableError("429", status=429, retry_after=30), EnrichmentOutcome.RETRY),
+        (VendorFatalError("fake answered 404", status=404), EnrichmentOutcome.DEAD),
+    ],
+)
+def test_queued_enrichment_retries_transient_failures_and_dead_letters_permanent_ones(
+    monkeypatch: pytest.MonkeyPatch, raised: Exception, outcome: str
+) -> None:
+    monkeypatch.setattr(pipeline, "adapter_for", lambda name: FakeAdapter(raised))
+    s3, sqs = _clients()
+    job = Enrichment(vendor="fake", kind="fake.fetch", vendor_event_id="v-1")
+    result, reason = run_enrichment(enrichment_message(job, "raw/fake/k.json"), _deps(s3, sqs))
+    assert result == outcome
+    assert reason
+
+
+def test_a_dead_enrichment_job_lands_in_the_dlq_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        pipeline, "adapter_for", lambda name: FakeAdapter(VendorFatalError("fake answered 404", status=404))
+    )
+    s3, sqs = _clients()
+    body = enrichment_message(Enrichment(vendor="fake", kind="fake.fetch", vendor_event_id="v-1"), "raw/fake/k.json")
+    with Stubber(sqs) as sqs_stub:
+        sqs_stub.add_response(
+            "send_message",
+            {"MessageId": "d-1"},
+            {
+                "QueueUrl": "https://sqs.eu-west-2.amazonaws.com/1/enrich-dlq",
+                "MessageBody": body,
+                "MessageAttributes": {"reason": {"DataType": "String", "StringValue": ANY}},
+            },
+        )
+        assert handle_job(body, _deps(s3, sqs)) == EnrichmentOutcome.DEAD
+
+
+def test_a_transient_enrichment_failure_raises_so_the_queue_redelivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeysync.errors import RetriableError
+
+    monkeypatch.setattr(pipeline, "adapter_for", lambda name: FakeAdapter(VendorRetriableError("503", status=503)))
+    s3, sqs = _clients()
+    body = enrichment_message(Enrichment(vendor="fake", kind="fake.fetch", vendor_event_id="v-1"), "k")
+    with pytest.raises(RetriableError):
+        handle_job(body, _deps(s3, sqs))
+
+
+def test_an_unreadable_api_gateway_body_is_400_naming_the_body() -> None:
+    s3, sqs = _clients()
+    event = {**_apigw_event("cloudevents", b"x", {}), "body": "***", "isBase64Encoded": True}
+    reply = serve(event, lambda: _deps(s3, sqs), lambda exc: None)
+    assert (reply.status, reply.body["field"]) == (400, "body")
