@@ -374,6 +374,8 @@ class LocalStack:
                 env[key] = text
                 if looks_like_email(text):
                     emails.add(text)
+            if not env.get("JOURNEYSYNC_SQUARE_NOTIFICATION_URL"):  # the template leaves it empty to mean "our own URL"
+                env["JOURNEYSYNC_SQUARE_NOTIFICATION_URL"] = f"{gateway_url}/webhooks/square"
             if env.get("JOURNEYSYNC_CONFIG_DIR", "").startswith("/opt"):
                 env["JOURNEYSYNC_CONFIG_DIR"] = str(self.config_dir)
             specs[lid] = FunctionSpec(

@@ -54,6 +54,10 @@ class IngestDeps:
     # wraps `accept` so a redelivery returns the first answer with no second effect (Powertools Idempotency)
     once: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] = lambda _key, work: work()
 
+    def parse_context(self) -> ParseContext:
+        bases = {"square": self.settings.square_api_url, "eventbrite": self.settings.eventbrite_api_url}
+        return ParseContext(catalogue=self.catalogue, api_base_urls=bases)
+
 
 def signature_rejected() -> Reply:
     # the same bare answer for every signature problem: a forger learns nothing from it
@@ -77,7 +81,7 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
     if len(request.body) > deps.settings.max_body_bytes:
         return Reply(413, {"error": f"body is over {deps.settings.max_body_bytes} bytes", "field": "body"})
     try:
-        parsed = adapter.parse(request, ParseContext(catalogue=deps.catalogue))
+        parsed = adapter.parse(request, deps.parse_context())
     except BadInputError as exc:
         return Reply(400, {"error": exc.message, "field": exc.field or "body"})
     dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
@@ -130,7 +134,7 @@ def _try_enrich(adapter: VendorAdapter, job: Enrichment, deps: IngestDeps, inlin
     if api is None:
         return None
     try:
-        return adapter.enrich(job, EnrichContext(parse=ParseContext(catalogue=deps.catalogue), api=api))
+        return adapter.enrich(job, EnrichContext(parse=deps.parse_context(), api=api))
     except JourneysyncError:
         return None
 
@@ -162,7 +166,7 @@ def run_enrichment(body: str, deps: IngestDeps) -> tuple[str, str]:
     if api is None:
         return EnrichmentOutcome.RETRY, f"no API credentials configured for {adapter.name}"
     try:
-        events = adapter.enrich(job, EnrichContext(parse=ParseContext(catalogue=deps.catalogue), api=api))
+        events = adapter.enrich(job, EnrichContext(parse=deps.parse_context(), api=api))
     except RetriableError as exc:
         return EnrichmentOutcome.RETRY, str(exc)
     except (FatalError, BadInputError) as exc:
