@@ -4,6 +4,11 @@ The demo and the fault-injection tests point the connectors' base URLs here, so
 the connectors' real request code runs with no internet. It records every request,
 answers like the vendor does, and can be told to misbehave: throttle (429 with
 Retry-After), fail (500), or hang past the client's timeout, for a number of calls.
+
+The read APIs the webhook enrichment step calls (Square RetrieveOrder / RetrieveCustomer,
+Eventbrite orders and attendees, Shopify orders) answer from in-memory data a test or the
+demo seeds: `standin.seed("square", "orders", order_id, order)`. Unseeded ids answer 404 in
+the vendor's own error shape, as the real API does.
 """
 
 from __future__ import annotations
@@ -78,12 +83,23 @@ DEFAULT_ROUTES: list[tuple[str, str, Responder]] = [
 ]
 
 
+def _not_found(vendor: str, what: str) -> tuple[int, dict[str, str], Any]:
+    if vendor == "square":
+        return 404, {}, {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "NOT_FOUND", "detail": what}]}
+    if vendor == "eventbrite":
+        return 404, {}, {"status_code": 404, "error": "NOT_FOUND", "error_description": what}
+    return 404, {}, {"errors": "Not Found"}
+
+
 class VendorStandIn:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[Recorded] = []
+        self.data: dict[tuple[str, str], dict[str, Any]] = {}  # (vendor, collection) → id → object
         self.routes: list[tuple[str, re.Pattern[str], Responder]] = [
             (m, re.compile(p), r) for m, p, r in DEFAULT_ROUTES
         ]
+        for method, pattern, responder in self._read_routes():
+            self.routes.append((method, re.compile(pattern), responder))
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
@@ -102,6 +118,38 @@ class VendorStandIn:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def seed(self, vendor: str, collection: str, object_id: str, obj: dict[str, Any]) -> None:
+        """Make `GET` of that object answer `obj` (collections: square orders/customers,
+        eventbrite orders/attendees, shopify orders)."""
+        with self._lock:
+            self.data.setdefault((vendor, collection), {})[object_id] = obj
+
+    def _seeded(self, vendor: str, collection: str, object_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self.data.get((vendor, collection), {}).get(object_id)
+
+    def _read_routes(self) -> list[tuple[str, str, Responder]]:
+        def lookup(vendor: str, collection: str, pattern: str, wrap: str | None) -> tuple[str, str, Responder]:
+            rx = re.compile(pattern)
+
+            def answer(req: Recorded) -> tuple[int, dict[str, str], Any]:
+                match = rx.search(req.path)
+                object_id = match.group("id") if match else ""
+                found = self._seeded(vendor, collection, object_id)
+                if found is None:
+                    return _not_found(vendor, f"{collection} {object_id} not found")
+                return 200, {}, {wrap: found} if wrap else found
+
+            return "GET", pattern, answer
+
+        return [
+            lookup("square", "orders", r"^/v2/orders/(?P<id>[^/]+)$", "order"),
+            lookup("square", "customers", r"^/v2/customers/(?P<id>[^/]+)$", "customer"),
+            lookup("eventbrite", "orders", r"^/v3/orders/(?P<id>[^/]+)/?$", None),
+            lookup("eventbrite", "attendees", r"^/v3/events/[^/]+/attendees/(?P<id>[^/]+)/?$", None),
+            lookup("shopify", "orders", r"^/admin/api/[^/]+/orders/(?P<id>[^/.]+)\.json$", "order"),
+        ]
 
     def route(self, method: str, pattern: str, responder: Responder) -> None:
         """Answer `method pattern` with `responder` (checked before the defaults)."""

@@ -64,10 +64,10 @@ def register(app: typer.Typer) -> None:
         import signal
         import threading
 
+        from rich.console import Console
+
         from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack, TemplateError
         from journeysync_cli.local.state import default_path
-
-        from rich.console import Console
 
         # handlers' stdout is redirected into the log sink while they run, so log lines must go to the real
         # stdout, or printing one would feed it back into the sink

@@ -36,7 +36,7 @@ WEBHOOK_VENDORS = VENDORS
 # Vendors whose webhook secret travels in the URL path (they sign nothing): /webhooks/<vendor>/<secret>
 PATH_TOKEN_VENDORS = ("mailchimp", "eventbrite")
 # API tokens the ingest hop's enrichment calls use (Square Orders/Customers, Eventbrite Orders)
-API_TOKENS = ("square_api", "eventbrite_api")
+API_TOKENS = ("square_api", "eventbrite_api", "shopify_api")
 LOCAL_API_HOST = f"local.execute-api.{LOCAL_REGION}.amazonaws.com"
 
 __all__ = ["HandlerFailedError", "LocalStack", "TemplateError"]

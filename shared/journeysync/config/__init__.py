@@ -5,7 +5,7 @@ owns a stage by editing YAML, and an invalid file fails at start naming the file
 and the field.
 """
 
-from journeysync.config.catalogue import Catalogue, CatalogueEntry, ProductMatch
+from journeysync.config.catalogue import Catalogue, CatalogueEntry, FormHidden, ProductMatch, SurveyForm
 from journeysync.config.journeys import JourneyConfig, JourneysConfig, StageConfig
 from journeysync.config.loader import AppConfig, default_config_dir, load_config
 from journeysync.config.routing import RoutingConfig, RoutingRule, ScaleBands, Team
@@ -15,6 +15,7 @@ __all__ = [
     "AppConfig",
     "Catalogue",
     "CatalogueEntry",
+    "FormHidden",
     "JourneyConfig",
     "JourneysConfig",
     "ProductMatch",
@@ -25,6 +26,7 @@ __all__ = [
     "SegmentConfig",
     "SegmentsConfig",
     "StageConfig",
+    "SurveyForm",
     "Team",
     "default_config_dir",
     "load_config",

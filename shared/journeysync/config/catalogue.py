@@ -1,4 +1,8 @@
-"""The catalogue map: what a vendor's product id, SKU, ticket class or product name *means*."""
+"""The catalogue map: what a vendor's product id, SKU, ticket class or product name *means*.
+
+It also maps survey forms (Typeform): where a form keeps its score, email and comment
+depends on how the form was built, so each form's field refs are configuration too.
+"""
 
 from __future__ import annotations
 
@@ -74,10 +78,33 @@ class CatalogueEntry(_Cfg):
         return self
 
 
+class FormHidden(_Cfg):
+    """Names of a form's hidden fields (filled in by the link we send) that carry what we already know."""
+
+    customer_id: str | None = None
+    email: str | None = None
+    touchpoint: str | None = None
+    location: str | None = None
+
+
+class SurveyForm(_Cfg):
+    """One survey form: which answer (by `field.ref`) holds what, and what the form is about."""
+
+    scale: Literal["nps", "csat", "stars"]
+    score_ref: str = Field(min_length=1)
+    email_ref: str | None = None
+    comment_ref: str | None = None
+    phone_ref: str | None = None
+    touchpoint: str = Field(default="general", min_length=1)
+    location: str | None = None
+    hidden: FormHidden = Field(default_factory=FormHidden)
+
+
 class Catalogue(_Cfg):
     default_region: str = Field(default="GB", min_length=2, max_length=2, description="for phone numbers")
     currency: str = "GBP"
     entries: tuple[CatalogueEntry, ...] = ()
+    forms: dict[str, SurveyForm] = Field(default_factory=dict, description="survey form id → field map")
 
     def lookup(
         self,

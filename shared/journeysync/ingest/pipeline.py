@@ -55,8 +55,7 @@ class IngestDeps:
     once: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] = lambda _key, work: work()
 
     def parse_context(self) -> ParseContext:
-        bases = {"square": self.settings.square_api_url, "eventbrite": self.settings.eventbrite_api_url}
-        return ParseContext(catalogue=self.catalogue, api_base_urls=bases)
+        return ParseContext(catalogue=self.catalogue, api_base_urls=self.settings.api_base_urls())
 
 
 def signature_rejected() -> Reply:

@@ -19,10 +19,17 @@ class IngestSettings(Settings):
     square_api_url: str = "https://connect.squareup.com"
     square_api_version: str = "2025-10-16"
     eventbrite_api_url: str = "https://www.eventbriteapi.com/v3"
+    # the shop's own Admin API, e.g. https://riverside.myshopify.com/admin/api/2025-10 (empty: no enrichment)
+    shopify_api_url: str = ""
     # vendors retry for up to 72 h (Square, Ticket Tailor); a redelivery inside this window has no effect
     idempotency_seconds: int = 4 * 24 * 3600
     # inline enrichment must leave room inside the vendors' reply deadline (Shopify 5 s, Square 10 s)
     inline_enrichment_timeout: float = 2.5
+
+    def api_base_urls(self) -> dict[str, str]:
+        """vendor → the API base its enrichment calls (and the only place an `api_url` may point)."""
+        bases = {"square": self.square_api_url, "eventbrite": self.eventbrite_api_url, "shopify": self.shopify_api_url}
+        return {vendor: url for vendor, url in bases.items() if url}
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from journeysync.ingest.settings import IngestSettings, get_ingest_settings
 from journeysync.vendors.base import VendorApi
 
 # vendor → Secrets Manager name (under the secrets prefix) of the API token its enrichment calls need
-API_TOKEN_SECRETS = {"square": "square_api", "eventbrite": "eventbrite_api"}
+API_TOKEN_SECRETS = {"square": "square_api", "eventbrite": "eventbrite_api", "shopify": "shopify_api"}
 
 
 class Idempotency:
@@ -50,16 +50,18 @@ def api_factory(
 ) -> Callable[[str, bool], VendorApi | None]:
     def make(vendor: str, inline: bool) -> VendorApi | None:
         name = API_TOKEN_SECRETS.get(vendor)
-        token = secret(name) if name else None
-        if not token:
+        base = settings.api_base_urls().get(vendor)
+        token = secret(name) if name and base else None
+        if not token or not base:
             return None
-        base = {"square": settings.square_api_url, "eventbrite": settings.eventbrite_api_url}[vendor]
         headers = {"Square-Version": settings.square_api_version} if vendor == "square" else {}
+        token_header = "X-Shopify-Access-Token" if vendor == "shopify" else None
         if inline:
-            api = VendorApi(vendor, base, token, headers, timeout=(1.0, settings.inline_enrichment_timeout))
+            timeout = (1.0, settings.inline_enrichment_timeout)
+            api = VendorApi(vendor, base, token, headers, token_header=token_header, timeout=timeout)
             api.max_attempts = 1  # the queue retries; the vendor's reply deadline does not wait
             return api
-        return VendorApi(vendor, base, token, headers)
+        return VendorApi(vendor, base, token, headers, token_header=token_header)
 
     return make
 

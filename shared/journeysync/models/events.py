@@ -39,6 +39,21 @@ class Money(_Strict):
         return value.upper()
 
 
+def _items(value: Any) -> tuple[Any, ...]:
+    # hostile input must fail as a validation error naming the field, never as a crash
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError("must be a list of strings")
+    return tuple(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a list of strings")
+    return value
+
+
 class IdentityKeys(_Strict):
     """The identity keys an event carries, already normalised."""
 
@@ -49,14 +64,14 @@ class IdentityKeys(_Strict):
     @field_validator("emails", mode="before")
     @classmethod
     def _emails(cls, value: Any) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(normalise_email(v) for v in (value or ()) if v))
+        return tuple(dict.fromkeys(normalise_email(_text(v)) for v in _items(value) if v))
 
     @field_validator("phones", mode="before")
     @classmethod
     def _phones(cls, value: Any) -> tuple[str, ...]:
         # Already-E.164 numbers parse region-free; anything else must be normalised by the adapter
         # (which knows the default region) before it gets here.
-        return tuple(dict.fromkeys(normalise_phone(v) for v in (value or ()) if v))
+        return tuple(dict.fromkeys(normalise_phone(_text(v)) for v in _items(value) if v))
 
     def keys(self) -> list[IdentityKey]:
         """All keys, best first (email, phone, vendor ids)."""

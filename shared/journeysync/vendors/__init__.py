@@ -22,6 +22,13 @@ from journeysync.vendors.base import (
 # vendor name in the URL → "module:Class"; modules import lazily so a cold start loads only one adapter
 REGISTRY: dict[str, str] = {
     "cloudevents": "journeysync.vendors.cloudevents:CloudEventsAdapter",
+    "square": "journeysync.vendors.square:SquareAdapter",
+    "shopify": "journeysync.vendors.shopify:ShopifyAdapter",
+    "eventbrite": "journeysync.vendors.eventbrite:EventbriteAdapter",
+    "tickettailor": "journeysync.vendors.tickettailor:TicketTailorAdapter",
+    "typeform": "journeysync.vendors.typeform:TypeformAdapter",
+    "delighted": "journeysync.vendors.delighted:DelightedAdapter",
+    "mailchimp": "journeysync.vendors.mailchimp:MailchimpAdapter",
 }
 
 
