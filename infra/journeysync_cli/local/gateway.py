@@ -109,6 +109,9 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in separate writes; with Nagle on, a keep-alive client's delayed
+            # ACK holds the body back ~40 ms per request (measured: 8 → 30+ webhooks/s once off)
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

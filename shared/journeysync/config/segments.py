@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,6 +12,7 @@ Op = Literal[
 ]
 
 SES_MAX_TOPICS = 20
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class _Cfg(BaseModel):
@@ -55,12 +57,24 @@ class SegmentConfig(_Cfg):
 class SesDestination(_Cfg):
     enabled: bool = True
     contact_list: str = "journeysync"
+    rate_per_second: float = Field(
+        default=1.0, gt=0, description="SES throttles list-management calls at 1/s per account"
+    )
 
 
 class MailchimpDestination(_Cfg):
     enabled: bool = False
     list_id: str | None = None
-    server_prefix: str | None = None
+    server_prefix: str | None = Field(default=None, description="data centre, e.g. us12 (else the API key's suffix)")
+    api_key_secret: str = Field(default="mailchimp-api-key", description="Secrets Manager name under the prefix")
+    concurrency: int = Field(default=10, ge=1, le=10, description="Mailchimp allows 10 concurrent connections")
+    rate_per_second: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_a_list(self) -> MailchimpDestination:
+        if self.enabled and not self.list_id:
+            raise ValueError("mailchimp.enabled needs mailchimp.list_id (the audience id)")
+        return self
 
 
 class DestinationsConfig(_Cfg):
@@ -82,6 +96,14 @@ class SegmentsConfig(_Cfg):
             raise ValueError(
                 f"SES allows at most {SES_MAX_TOPICS} topics in its one contact list; {len(topics)} are mapped"
             )
+        bad = sorted(t for t in topics if not _TOPIC_NAME.match(t))
+        if bad:
+            raise ValueError(f"SES topic names may use letters, digits, '-' and '_' only: {', '.join(bad)}")
+        from journeysync.segments.engine import check_fields  # the engine knows which fields exist
+
+        problems = check_fields(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def get(self, name: str) -> SegmentConfig | None:

@@ -188,3 +188,97 @@ class ProfileStore:
             if not page.get("LastEvaluatedKey"):
                 return
             req = {**req, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    # -- batched access for the profile hop (issue 5) -----------------------------------------
+
+    def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
+        """Profiles by id in BatchGetItem calls of 100 (absent ids are left out)."""
+        found: dict[str, Customer] = {}
+        ids = list(dict.fromkeys(customer_ids))
+        while ids:
+            chunk, ids = ids[:100], ids[100:]
+            req = rq.get_customers(self.table, chunk)
+            while req["RequestItems"]:
+                resp = self.ddb.batch_get_item(**req)
+                for item in resp.get("Responses", {}).get(self.table, []):
+                    customer = rq.customer_from_item(item)
+                    found[customer.customer_id] = customer
+                req = {"RequestItems": resp.get("UnprocessedKeys") or {}}
+        return found
+
+    def lookup(self, keys: list[IdentityKey]) -> tuple[dict[IdentityKey, str], dict[IdentityKey, datetime]]:
+        """Owners of `keys` and the erasure time of any that were forgotten, in one BatchGetItem per 50 keys."""
+        owners: dict[IdentityKey, str] = {}
+        forgotten: dict[IdentityKey, datetime] = {}
+        pending = list(dict.fromkeys(keys))
+        while pending:
+            chunk, pending = pending[:50], pending[50:]
+            by_pk: dict[str, IdentityKey] = {}
+            request_keys = []
+            for key in chunk:
+                for pk, sk in ((TableKeys.identity_pk(key), TableKeys.KEY_SK), (rq.forgotten_pk(key.digest()), "F")):
+                    by_pk[pk] = key
+                    request_keys.append({"pk": {"S": pk}, "sk": {"S": sk}})
+            req: dict[str, Any] = {"RequestItems": {self.table: {"Keys": request_keys, "ConsistentRead": True}}}
+            while req["RequestItems"]:
+                resp = self.ddb.batch_get_item(**req)
+                for item in resp.get("Responses", {}).get(self.table, []):
+                    key = by_pk[item["pk"]["S"]]
+                    if "forgotten_at" in item:
+                        forgotten[key] = datetime.fromisoformat(item["forgotten_at"]["S"])
+                    else:
+                        owners[key] = item["customer_id"]["S"]
+                req = {"RequestItems": resp.get("UnprocessedKeys") or {}}
+        return owners, forgotten
+
+    def write_items(self, puts: list[dict[str, Any]], deletes: list[dict[str, Any]] | None = None) -> None:
+        """BatchWriteItem in chunks of 25, resubmitting unprocessed items with backoff."""
+        requests = [("put", item) for item in puts] + [("delete", key) for key in deletes or []]
+        for start in range(0, len(requests), 25):
+            chunk = requests[start : start + 25]
+            req = rq.batch_write(
+                self.table, [i for k, i in chunk if k == "put"], [i for k, i in chunk if k == "delete"]
+            )
+            for attempt in range(8):
+                resp = self.ddb.batch_write_item(**req)
+                unprocessed = resp.get("UnprocessedItems") or {}
+                if not unprocessed:
+                    break
+                req = {"RequestItems": unprocessed}
+                time.sleep(min(1.0, 0.02 * 2**attempt))
+            else:
+                from journeysync.errors import RetriableError
+
+                raise RetriableError("DynamoDB left batch writes unprocessed")
+
+    def append_timeline_many(self, entries: list[tuple[str, CustomerEvent]]) -> None:
+        """Timeline items for (customer id, event) pairs, batched; replays overwrite themselves."""
+        self.write_items([rq.timeline_item(cid, event) for cid, event in entries])
+
+    def timeline_items(self, customer_id: str) -> Iterator[dict[str, Any]]:
+        req = rq.query_timeline_page(self.table, customer_id)
+        while True:
+            page = self.ddb.query(**req)
+            yield from page.get("Items", [])
+            if not page.get("LastEvaluatedKey"):
+                return
+            req = {**req, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def move_timeline(self, from_customer: str, to_customer: str) -> int:
+        """Copy a customer's timeline into another's partition, then delete the originals; returns the count."""
+        moved = 0
+        batch: list[dict[str, Any]] = []
+        for item in self.timeline_items(from_customer):
+            batch.append(item)
+            if len(batch) == 12:
+                moved += self._move_batch(batch, to_customer)
+                batch = []
+        if batch:
+            moved += self._move_batch(batch, to_customer)
+        return moved
+
+    def _move_batch(self, items: list[dict[str, Any]], to_customer: str) -> int:
+        puts = [{**item, "pk": {"S": TableKeys.customer_pk(to_customer)}} for item in items]
+        self.write_items(puts)
+        self.write_items([], [{"pk": item["pk"], "sk": item["sk"]} for item in items])
+        return len(items)

@@ -144,3 +144,61 @@ def scan_profiles(table: str, segment: int = 0, total_segments: int = 1, page_si
         "TotalSegments": total_segments,
         "Limit": page_size,
     }
+
+
+# -- additions for the profile hop (issue 5) ---------------------------------------------------
+
+
+def get_customers(table: str, customer_ids: list[str]) -> dict[str, Any]:
+    """BatchGetItem request for up to 100 profiles (strongly consistent: a version check follows)."""
+    return {
+        "RequestItems": {
+            table: {
+                "Keys": [{"pk": _s(TableKeys.customer_pk(c)), "sk": _s(TableKeys.PROFILE_SK)} for c in customer_ids],
+                "ConsistentRead": True,
+            }
+        }
+    }
+
+
+def timeline_item(customer_id: str, event: CustomerEvent) -> dict[str, Any]:
+    item: dict[str, Any] = put_timeline_event("", customer_id, event)["Item"]
+    return item
+
+
+def batch_write(table: str, puts: list[dict[str, Any]], deletes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """BatchWriteItem request for up to 25 puts/deletes (items and keys given whole)."""
+    requests: list[dict[str, Any]] = [{"PutRequest": {"Item": item}} for item in puts]
+    requests += [{"DeleteRequest": {"Key": key}} for key in deletes or []]
+    if len(requests) > 25:
+        raise ValueError("BatchWriteItem takes at most 25 requests")
+    return {"RequestItems": {table: requests}}
+
+
+def forgotten_pk(digest: str) -> str:
+    """An erased identity key leaves only its digest and the time (no address, no customer id)."""
+    return f"F#{digest}"
+
+
+def forgotten_marker(digest: str, at_iso: str) -> dict[str, Any]:
+    return {"pk": _s(forgotten_pk(digest)), "sk": _s("F"), "forgotten_at": _s(at_iso)}
+
+
+def anonymous_item(event: CustomerEvent, expires_at: int) -> dict[str, Any]:
+    """An event with no usable identity key: recorded per day (type and source only), never a profile."""
+    return {
+        "pk": _s(f"ANON#{event.time.date().isoformat()}"),
+        "sk": _s(TableKeys.timeline_sk(event.time, event.id)),
+        "type": _s(event.type),
+        "source": _s(event.source),
+        "expires_at": _n(expires_at),
+    }
+
+
+def query_timeline_page(table: str, customer_id: str) -> dict[str, Any]:
+    """Every timeline item of a customer (whole items: a merge copies them to the survivor)."""
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :t)",
+        "ExpressionAttributeValues": {":pk": _s(TableKeys.customer_pk(customer_id)), ":t": _s("T#")},
+    }

@@ -1,0 +1,62 @@
+"""SQS handler: ProfileChanged events (from the bus rule) → the configured CRM, with partial batch failures."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger(service="crm_push")
+metrics = Metrics(service="crm_push")
+
+
+@cache
+def hubspot() -> Any:
+    """The HubSpot connector when `JOURNEYSYNC_CRM_PUSH_TARGET=hubspot`, else None (built-in CRM)."""
+    from journeysync.profile.settings import crm_push_settings
+
+    settings = crm_push_settings()
+    if settings.crm_push_target != "hubspot":
+        return None
+    from journeysync.connectors.hubspot import HubSpotConnector
+    from journeysync.errors import RetriableError
+    from journeysync.secrets import get_secret
+
+    token = get_secret(settings.hubspot_secret)
+    if not token:
+        raise RetriableError(f"the HubSpot token secret {settings.hubspot_secret!r} is missing or empty")
+    return HubSpotConnector(token, settings.hubspot_base_url, settings.hubspot_requests_per_10s)
+
+
+def _dead_letter(record: Any, reason: str) -> None:
+    from journeysync.errors import FatalError
+    from journeysync.profile.process import send_to_dlq
+    from journeysync.profile.settings import crm_push_settings
+
+    url = crm_push_settings().crm_push_dlq_url
+    if not url:
+        raise FatalError(reason)
+    logger.warning("change dead-lettered", message_id=record.message_id, reason=reason)
+    send_to_dlq(url, record, reason)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from journeysync.profile.push import push_batch
+
+    response, report = push_batch(event, context, hubspot=hubspot(), dead_letter=_dead_letter)
+    for name, value in (
+        ("ContactsUpserted", report.upserted),
+        ("ContactsDeleted", report.deleted),
+        ("ChangesSkipped", report.skipped),
+        ("ChangesSuperseded", report.superseded),
+        ("ChangesRetried", len(report.retry)),
+        ("ChangesDeadLettered", len(report.dead)),
+    ):
+        if value:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    logger.info("changes pushed", upserted=report.upserted, retried=len(report.retry), dead=len(report.dead))
+    return response

@@ -1,0 +1,28 @@
+"""Scheduled handler: move members whose time came (renewal due, lapsed) and publish the changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger(service="journey_sweep")
+metrics = Metrics(service="journey_sweep")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from pos_to_crm.app import deps
+
+    from journeysync.profile.process import sweep
+
+    def time_left() -> float:
+        return float(context.get_remaining_time_in_millis()) / 1000.0
+
+    report = sweep(deps(), time_left=time_left)
+    metrics.add_metric(name="SweepScanned", unit=MetricUnit.Count, value=report.scanned)
+    metrics.add_metric(name="SweepChanged", unit=MetricUnit.Count, value=report.changed)
+    logger.info("journey sweep done", scanned=report.scanned, changed=report.changed, moves=report.moves)
+    return {"scanned": report.scanned, "changed": report.changed, "moves": report.moves}

@@ -1,0 +1,1 @@
+"""pos_to_crm: the EventsQueue consumer — identity → convergent profile → journey stage → ProfileChanged."""

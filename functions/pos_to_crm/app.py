@@ -1,0 +1,76 @@
+"""SQS FIFO handler: a batch of CustomerEvents → committed profiles → ProfileChanged on the bus."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+if TYPE_CHECKING:
+    from journeysync.models.events import CustomerEvent
+    from journeysync.profile.process import Deps
+    from journeysync.profile.resolve import Outcome
+
+logger = Logger(service="pos_to_crm")
+metrics = Metrics(service="pos_to_crm")
+
+
+@cache
+def deps() -> Deps:
+    """Built once per sandbox, on first use (settings, clients, config, idempotency store)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from journeysync.aws import client
+    from journeysync.config.loader import cached_config
+    from journeysync.profile.process import Deps
+    from journeysync.profile.publish import Publisher
+    from journeysync.profile.settings import pos_to_crm_settings
+    from journeysync.store.profiles import ProfileStore
+
+    settings = pos_to_crm_settings()
+    return Deps(
+        store=ProfileStore(settings.table_name, client("dynamodb")),
+        config=cached_config(str(settings.config_dir) if settings.config_dir else None),
+        publisher=Publisher(settings.bus_name, client("events")),
+        persistence=DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb")),
+        dlq_url=settings.events_dlq_url or None,
+        archive_bucket=settings.archive_bucket,
+    )
+
+
+def _log(event: CustomerEvent, outcome: Outcome | dict[str, Any]) -> None:
+    """One line per event, PII-free: ids, type, source and what happened (never an address or a name)."""
+    logger.set_correlation_id(event.id)
+    replay = isinstance(outcome, dict)
+    logger.info(
+        "event replayed" if replay else "event applied",
+        event_type=event.type,
+        source=event.source,
+        subject=event.subject,
+        status=outcome.get("status") if isinstance(outcome, dict) else outcome.status,
+        customer_id=outcome.get("customer_id") if isinstance(outcome, dict) else outcome.customer_id,
+        merged=outcome.get("merged") if isinstance(outcome, dict) else outcome.merged,
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from journeysync.profile.process import process_events
+
+    report = process_events(event, context, deps(), on_outcome=_log)
+    for status in ("applied", "unchanged", "anonymous", "suppressed", "forgotten"):
+        if count := report.count(status):
+            metrics.add_metric(name=f"Events{status.capitalize()}", unit=MetricUnit.Count, value=count)
+    for name, value in (
+        ("Merges", report.merges),
+        ("EventsReplayed", report.replayed),
+        ("EventsDeadLettered", report.dead_lettered),
+        ("EventsFailed", report.failed),
+        ("ProfileChangedPublished", report.published),
+    ):
+        if value:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    return report.response

@@ -1,0 +1,264 @@
+"""The pos_to_crm batch: SQS FIFO records → idempotent per-event commits → timeline, anonymous log, ProfileChanged.
+
+Per batch of up to 10 records the AWS requests are: one BatchGetItem for the identity
+keys (and erasure markers), one for the profiles, per event two idempotency writes and
+one version-checked PutItem of the profile (plus a claim per *new* key and the merge
+work when keys link customers), then one BatchWriteItem for the timeline and one
+PutEvents for the changes. `bench/bench_pos_to_crm.py` counts them.
+
+Ordering and failure: Powertools' `SqsFifoPartialProcessor(skip_group_on_error=True)`
+processes records in order and, when one fails, fails only the rest of *its* message
+group (one customer's events stay in order; nobody else waits). A record that can never
+succeed (not a CustomerEvent) is sent to the dead-letter queue with the reason and
+acknowledged. The timeline, anonymous log and ProfileChanged are written once per batch
+after the commits; if that fails the whole batch is retried, and the idempotency layer
+hands back each committed event's outcome, from which the timeline is re-written and a
+resync ProfileChanged (before = None) re-published — at least once, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from journeysync.config.loader import AppConfig
+from journeysync.errors import BadInputError, FatalError
+from journeysync.models.changes import ProfileChanged
+from journeysync.models.events import CustomerEvent
+from journeysync.models.validation import parse_json_model
+from journeysync.profile.fold import FoldContext, derive, same_state
+from journeysync.profile.journeys import positions
+from journeysync.profile.publish import Publisher, profile_changed
+from journeysync.profile.resolve import Outcome, ProfileEngine
+from journeysync.store.profiles import ProfileStore
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+@dataclass
+class Deps:
+    """What the hop talks to; handlers build it from settings, tests hand in their own."""
+
+    store: ProfileStore
+    config: AppConfig
+    publisher: Publisher
+    persistence: Any | None = None  # a Powertools BasePersistenceLayer; None = no idempotency records
+    dlq_url: str | None = None
+    sqs: Any | None = None
+    archive_bucket: str | None = None
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass
+class BatchReport:
+    response: dict[str, Any]
+    outcomes: list[Outcome] = field(default_factory=list)
+    replayed: int = 0
+    dead_lettered: int = 0
+    published: int = 0
+    failed: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def merges(self) -> int:
+        return sum(len(o.merged) for o in self.outcomes)
+
+
+def _idempotent(apply: Callable[[CustomerEvent], dict[str, Any]], deps: Deps, context: Any,
+                replayed: dict[str, dict[str, Any]]) -> Callable[[CustomerEvent], dict[str, Any]]:
+    if deps.persistence is None:
+        return apply
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+    def on_replay(response: Any, idempotent_data: Any) -> Any:
+        if isinstance(response, dict) and response.get("event_id"):
+            replayed[str(response["event_id"])] = response
+        return response
+
+    config = IdempotencyConfig(
+        event_key_jmespath="id", expires_after_seconds=IDEMPOTENCY_TTL_SECONDS, response_hook=on_replay
+    )
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
+    wrapped = idempotent_function(
+        data_keyword_argument="event", persistence_store=deps.persistence, config=config
+    )(lambda event: apply(event))
+
+    def call(event: CustomerEvent) -> dict[str, Any]:
+        result: dict[str, Any] = wrapped(event=event)
+        return result
+
+    return call
+
+
+def send_to_dlq(url: str, record: Any, reason: str, sqs: Any | None = None) -> None:
+    """Park an SQS record's body in a dead-letter queue with the reason (`journeysync.queueing.dead_letter`)."""
+    from journeysync.queueing import dead_letter
+
+    dead_letter(url, record.body or "", reason, sqs=sqs, group=record.attributes.message_group_id)
+
+
+def _dead_letter(deps: Deps, record: Any, reason: str) -> None:
+    if not deps.dlq_url:
+        raise FatalError(reason)  # no DLQ configured: fail it, SQS redrives after maxReceiveCount
+    send_to_dlq(deps.dlq_url, record, reason, deps.sqs)
+
+
+def process_events(
+    event: dict[str, Any],
+    context: Any,
+    deps: Deps,
+    on_outcome: Callable[[CustomerEvent, Outcome | dict[str, Any]], None] | None = None,
+) -> BatchReport:
+    """Apply an SQS batch of CustomerEvents; the report's `response` is the Lambda reply (batchItemFailures)."""
+    from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    records = event.get("Records") or []
+    parsed: dict[str, CustomerEvent] = {}
+    invalid: dict[str, str] = {}
+    for raw in records:
+        try:
+            parsed[raw["messageId"]] = parse_json_model(CustomerEvent, raw.get("body") or "")
+        except BadInputError as exc:
+            invalid[raw["messageId"]] = f"not a CustomerEvent: {exc}"
+    engine = ProfileEngine(deps.store, deps.config, deps.now, deps.archive_bucket)
+    engine.prefetch(parsed.values())
+    fresh: dict[str, Outcome] = {}
+    replayed: dict[str, dict[str, Any]] = {}
+    report = BatchReport(response={})
+
+    def apply(ev: CustomerEvent) -> dict[str, Any]:
+        outcome = engine.apply(ev)
+        fresh[ev.id] = outcome
+        return outcome.record()
+
+    apply_once = _idempotent(apply, deps, context, replayed)
+
+    def record_handler(record: SQSRecord) -> None:
+        if record.message_id in invalid:
+            _dead_letter(deps, record, invalid[record.message_id])
+            report.dead_lettered += 1
+            return
+        ev = parsed[record.message_id]
+        result = apply_once(ev)
+        if on_outcome is not None:
+            on_outcome(ev, fresh.get(ev.id) or result)
+
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    with processor(records, record_handler, lambda_context=context):
+        processor.process()
+    report.response = dict(processor.response())
+    report.failed = len(report.response.get("batchItemFailures") or [])
+    report.outcomes = list(fresh.values())
+    changes = [c for o in fresh.values() for c in o.changes]
+    changes += _replay_effects(engine, parsed, replayed, fresh)
+    report.replayed = len([r for r in replayed if r not in fresh])
+    engine.flush_records()
+    report.published = deps.publisher.publish(changes) if changes else 0
+    return report
+
+
+def _replay_effects(
+    engine: ProfileEngine,
+    parsed: dict[str, CustomerEvent],
+    replayed: dict[str, dict[str, Any]],
+    fresh: dict[str, Outcome],
+) -> list[ProfileChanged]:
+    """For events committed by an earlier attempt: re-write their timeline item, re-publish a resync."""
+    by_id = {e.id: e for e in parsed.values()}
+    resync: set[str] = set()
+    for event_id, result in replayed.items():
+        ev = by_id.get(event_id)
+        customer_id = result.get("customer_id")
+        if ev is None or event_id in fresh or not customer_id:
+            continue
+        if result.get("status") in ("applied", "unchanged"):
+            engine.timeline.append((str(customer_id), ev))
+        if result.get("status") == "applied":
+            resync.add(str(customer_id))
+    out = []
+    for customer_id in sorted(resync):
+        customer = engine.live(customer_id)
+        if customer is not None:
+            out.append(profile_changed(None, customer, [by_id[i] for i, r in replayed.items()
+                                                        if r.get("customer_id") == customer_id and i in by_id]))
+    return out
+
+
+# ----------------------------------------------------------------------------- the time-driven sweep
+
+
+@dataclass
+class SweepReport:
+    scanned: int = 0
+    changed: int = 0
+    conflicts: int = 0
+    published: int = 0
+    moves: dict[str, int] = field(default_factory=dict)
+
+
+def _due(customer: Any, config: AppConfig, now: datetime) -> bool:
+    """Whether a time threshold (expiry warning, expiry, visit gap) passed since the profile was last written."""
+    from datetime import timedelta
+
+    since = customer.header.updated_at
+    until = customer.profile.membership.valid_until
+    thresholds: list[datetime] = []
+    for journey in config.journeys.journeys:
+        for stage in journey.stages:
+            days = timedelta(days=stage.within_days or 0)
+            if stage.entry_when == "membership_expiring" and until:
+                thresholds.append(until - days)
+            elif stage.entry_when == "membership_lapsed" and until:
+                thresholds.append(until)
+            elif stage.entry_when == "no_visit_since" and customer.profile.last_visit_at:
+                thresholds.append(customer.profile.last_visit_at + days)
+    if until:
+        thresholds.append(until)  # membership status flips to expired
+    return any(since < t <= now for t in thresholds)
+
+
+def sweep(deps: Deps, segment: int = 0, total_segments: int = 1,
+          time_left: Callable[[], float] | None = None) -> SweepReport:
+    """Re-derive every profile a time threshold has passed for (renewal due, lapsed, expired), and publish."""
+    from journeysync.errors import VersionConflictError
+
+    report = SweepReport()
+    changes: list[ProfileChanged] = []
+    now = deps.now()
+    ctx = FoldContext(deps.config, now)
+    for customer in deps.store.iter_customers(segment, total_segments):
+        report.scanned += 1
+        if time_left is not None and time_left() < 3.0:
+            break
+        if not _due(customer, deps.config, now):
+            continue
+        after = derive(customer.model_copy(deep=True), ctx)
+        if same_state(customer, after):
+            continue
+        try:
+            saved = deps.store.save(after, customer.header.version)
+        except VersionConflictError:
+            report.conflicts += 1  # an event got there first; it derived the same thing
+            continue
+        report.changed += 1
+        for name, position in saved.journeys.items():
+            old = customer.journeys.get(name)
+            if old is None or old.stage != position.stage:
+                key = f"{name}.{position.stage}"
+                report.moves[key] = report.moves.get(key, 0) + 1
+        changes.append(profile_changed(customer, saved))
+        if len(changes) >= 50:
+            report.published += deps.publisher.publish(changes)
+            changes = []
+    if changes:
+        report.published += deps.publisher.publish(changes)
+    return report
+
+
+__all__ = ["BatchReport", "Deps", "SweepReport", "positions", "process_events", "send_to_dlq", "sweep"]

@@ -1,0 +1,328 @@
+"""Identity resolution, merge and the version-checked commit of one event, through the ProfileStore.
+
+`ProfileEngine` serves one batch: `prefetch` reads every identity key and profile the batch
+will touch in two BatchGetItem calls, then `apply` resolves and commits one event at a
+time against that cache. The cache is only a shortcut: a stale owner shows up as an
+`IdentityConflictError` on claim (→ merge), a stale profile as a `VersionConflictError`
+on save (→ re-read and re-apply), so concurrent batches stay correct.
+
+Resolution of an event's keys (email, E.164 phone, vendor ids; `previous_email` of a
+`customer.updated` too):
+
+- no key → anonymous: recorded per day, no profile;
+- a key erased by `forget` at or after the event's time → dropped (a late replay never
+  resurrects an erased person);
+- no key known → a new customer (id derived from the event id, so a retry reuses it);
+- one customer → unknown keys join it (conditional claims);
+- several customers → merged: the earliest created survives and absorbs the others
+  (the same `join` as the fold), their keys and timelines move, each becomes a tombstone
+  with `merged_into`, and an audit record lands in the survivor's partition.
+"""
+
+from __future__ import annotations
+
+import time as _time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from journeysync.config.loader import AppConfig
+from journeysync.errors import IdentityConflictError, RetriableError, VersionConflictError
+from journeysync.identity import IdentityKey, normalise_email
+from journeysync.models.changes import ProfileChanged
+from journeysync.models.customer import Customer, PlatformHeader
+from journeysync.models.events import CustomerEvent, CustomerUpdated
+from journeysync.profile.fold import FoldContext, apply_event, earliest, join, new_customer, same_state
+from journeysync.profile.publish import profile_changed
+from journeysync.store import requests as rq
+from journeysync.store.profiles import ProfileStore
+
+_CUSTOMER_NS = uuid.UUID("0b6a8f0e-2f9d-4c5e-8a59-9d7c3f1e2a10")
+ANONYMOUS_TTL_DAYS = 90
+COMMIT_ATTEMPTS = 8
+
+Status = Literal["applied", "unchanged", "anonymous", "suppressed", "forgotten"]
+
+
+@dataclass
+class Outcome:
+    """What applying one event did (PII-free: what the handler logs and the idempotency record keeps)."""
+
+    event_id: str
+    status: Status
+    customer_id: str | None = None
+    merged: list[str] = field(default_factory=list)
+    changes: list[ProfileChanged] = field(default_factory=list)
+
+    def record(self) -> dict[str, object]:
+        return {"event_id": self.event_id, "status": self.status, "customer_id": self.customer_id,
+                "merged": self.merged}
+
+
+def event_keys(event: CustomerEvent) -> list[IdentityKey]:
+    """Every identity key an event names, best first (a changed email's previous address included)."""
+    keys = event.identity.keys()
+    if isinstance(event.data, CustomerUpdated) and event.data.previous_email:
+        try:
+            previous = IdentityKey("email", normalise_email(event.data.previous_email))
+        except ValueError:
+            previous = None
+        if previous is not None and previous not in keys:
+            keys.append(previous)
+    return keys
+
+
+def customer_keys(customer: Customer) -> list[IdentityKey]:
+    ident = customer.identity
+    keys = [IdentityKey("email", e) for e in ident.emails] + [IdentityKey("phone", p) for p in ident.phones]
+    return keys + [IdentityKey("ext", v, s) for s, v in sorted(ident.external.items())]
+
+
+def new_customer_id(event: CustomerEvent) -> str:
+    return uuid.uuid5(_CUSTOMER_NS, event.id).hex
+
+
+class ProfileEngine:
+    def __init__(
+        self,
+        store: ProfileStore,
+        config: AppConfig,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        archive_bucket: str | None = None,
+    ) -> None:
+        self.archive_bucket = archive_bucket
+        self.store = store
+        self.config = config
+        self.now = now
+        self.owners: dict[IdentityKey, str] = {}
+        self.forgotten: dict[IdentityKey, datetime] = {}
+        self.customers: dict[str, Customer] = {}
+        self.timeline: list[tuple[str, CustomerEvent]] = []
+        self.anonymous: list[CustomerEvent] = []
+        self._looked_up: set[IdentityKey] = set()
+        self._new: set[str] = set()  # ids minted here: known absent (a stale guess fails the create, then re-reads)
+
+    def ctx(self) -> FoldContext:
+        return FoldContext(self.config, self.now())
+
+    # ------------------------------------------------------------------ reads through the cache
+    def prefetch(self, events: Iterable[CustomerEvent]) -> None:
+        """Read every key and profile these events touch: one BatchGetItem each (per 50 keys / 100 profiles)."""
+        keys = [k for e in events for k in event_keys(e)]
+        self._lookup(keys)
+        wanted = set(self.owners.values()) - set(self.customers)
+        for _ in range(5):  # follow tombstones a few hops
+            if not wanted:
+                break
+            got = self.store.get_many(sorted(wanted))
+            self.customers.update(got)
+            wanted = {c.header.merged_into for c in got.values() if c.header.merged_into} - set(self.customers)
+
+    def _lookup(self, keys: list[IdentityKey]) -> None:
+        missing = [k for k in dict.fromkeys(keys) if k not in self._looked_up]
+        if not missing:
+            return
+        owners, forgotten = self.store.lookup(missing)
+        self.owners.update(owners)
+        self.forgotten.update(forgotten)
+        self._looked_up.update(missing)
+
+    def _get(self, customer_id: str, fresh: bool = False) -> Customer | None:
+        if not fresh and customer_id in self._new and customer_id not in self.customers:
+            return None
+        if fresh or customer_id not in self.customers:
+            customer = self.store.get(customer_id)
+            if customer is None:
+                self.customers.pop(customer_id, None)
+                return None
+            self.customers[customer_id] = customer
+        return self.customers[customer_id]
+
+    def live(self, customer_id: str, fresh: bool = False) -> Customer | None:
+        """The customer, following tombstones to the survivor."""
+        customer = self._get(customer_id, fresh)
+        for _ in range(5):
+            if customer is None or not customer.header.merged_into:
+                return customer
+            customer = self._get(customer.header.merged_into, fresh)
+        return customer
+
+    # ------------------------------------------------------------------ one event
+    def apply(self, event: CustomerEvent) -> Outcome:
+        keys = event_keys(event)
+        if not keys:
+            self.anonymous.append(event)
+            return Outcome(event.id, "anonymous")
+        self._lookup(keys)
+        if any(event.time <= self.forgotten[k] for k in keys if k in self.forgotten):
+            return Outcome(event.id, "suppressed")
+        outcome = Outcome(event.id, "unchanged")
+        if event.type == "customer.forgotten":
+            return self._forget(event, keys, outcome)
+        customer_id = self._resolve(event, keys, outcome)
+        self._commit(customer_id, event, outcome)
+        self.timeline.append((outcome.customer_id or customer_id, event))
+        return outcome
+
+    def _forget(self, event: CustomerEvent, keys: list[IdentityKey], outcome: Outcome) -> Outcome:
+        """A `customer.forgotten` event erases every customer its keys resolve to (and never creates one)."""
+        from journeysync.profile.forget import forget_customer
+
+        targets = {c.customer_id for k in keys if k in self.owners and (c := self.live(self.owners[k])) is not None}
+        for customer_id in sorted(targets):
+            report = forget_customer(
+                self.store, customer_id, cause=event, archive_bucket=self.archive_bucket, now=self.now()
+            )
+            if report.change is not None:
+                outcome.changes.append(report.change)
+            self.customers.pop(customer_id, None)
+            for key, owner in list(self.owners.items()):
+                if owner == customer_id:
+                    del self.owners[key]
+                    self.forgotten[key] = self.now()
+            outcome.customer_id = customer_id
+        self.timeline = [(c, e) for c, e in self.timeline if c not in targets]
+        outcome.status = "forgotten"
+        return outcome
+
+    def _resolve(self, event: CustomerEvent, keys: list[IdentityKey], outcome: Outcome) -> str:
+        live_ids: list[str] = []
+        claimed_not_created: list[str] = []
+        for key in keys:
+            owner = self.owners.get(key)
+            if owner is None:
+                continue
+            customer = self.live(owner)
+            if customer is None:
+                claimed_not_created.append(owner)  # a crash between claiming keys and creating the profile
+            elif customer.customer_id not in live_ids:
+                live_ids.append(customer.customer_id)
+        if len(live_ids) > 1:
+            customer_id = self._merge(live_ids, event, outcome)
+        elif live_ids:
+            customer_id = live_ids[0]
+        else:
+            customer_id = claimed_not_created[0] if claimed_not_created else self._mint(event)
+        return self._claim(keys, customer_id, event, outcome)
+
+    def _mint(self, event: CustomerEvent) -> str:
+        customer_id = new_customer_id(event)
+        self._new.add(customer_id)
+        return customer_id
+
+    def _claim(self, keys: list[IdentityKey], customer_id: str, event: CustomerEvent, outcome: Outcome) -> str:
+        """Give every key of the event to `customer_id`; a key someone else got first means a merge."""
+        for key in keys:
+            owner = self.owners.get(key)
+            if owner == customer_id:
+                continue
+            if owner is not None:
+                survivor = self.live(owner)
+                if survivor is not None and survivor.customer_id == customer_id:
+                    self.store.move_key(key, owner, customer_id)  # tidy: a merged-away owner
+                    self.owners[key] = customer_id
+                    continue
+            try:
+                self.store.claim_key(key, customer_id)
+                self.owners[key] = customer_id
+            except IdentityConflictError as exc:
+                self.owners[key] = exc.owner
+                other = self.live(exc.owner, fresh=True)
+                if other is None or other.customer_id == customer_id:
+                    continue
+                if self._get(customer_id) is None:
+                    customer_id = other.customer_id  # ours did not exist yet: join theirs
+                else:
+                    customer_id = self._merge([customer_id, other.customer_id], event, outcome)
+        return customer_id
+
+    # ------------------------------------------------------------------ commit
+    def _commit(self, customer_id: str, event: CustomerEvent, outcome: Outcome) -> None:
+        for attempt in range(COMMIT_ATTEMPTS):
+            current = self.live(customer_id, fresh=attempt > 0)
+            if current is not None and current.customer_id != customer_id:
+                customer_id = current.customer_id  # merged away meanwhile
+            ctx = self.ctx()
+            base = current or new_customer(customer_id, ctx)
+            after = apply_event(base, event, ctx)
+            outcome.customer_id = customer_id
+            if current is not None and same_state(current, after):
+                return
+            try:
+                saved = self.store.save(after, base.header.version)
+            except VersionConflictError:
+                _time.sleep(min(0.2, 0.005 * 2**attempt))
+                continue
+            self.customers[customer_id] = saved
+            outcome.status = "applied"
+            outcome.changes.append(profile_changed(current, saved, [event]))
+            return
+        raise RetriableError(f"profile {customer_id} kept changing under us")
+
+    # ------------------------------------------------------------------ merge
+    def _merge(self, customer_ids: list[str], event: CustomerEvent, outcome: Outcome) -> str:
+        customers = [c for c in (self.live(i) for i in customer_ids) if c is not None]
+        survivor = earliest(customers)
+        for loser in customers:
+            if loser.customer_id != survivor.customer_id:
+                self._merge_pair(survivor.customer_id, loser.customer_id, event, outcome)
+                outcome.merged.append(loser.customer_id)
+        return survivor.customer_id
+
+    def _merge_pair(self, survivor_id: str, loser_id: str, event: CustomerEvent, outcome: Outcome) -> None:
+        for attempt in range(COMMIT_ATTEMPTS):
+            survivor = self._get(survivor_id, fresh=attempt > 0)
+            loser = self._get(loser_id, fresh=attempt > 0)
+            if survivor is None or loser is None or loser.header.merged_into:
+                return
+            ctx = self.ctx()
+            absorbed = join(survivor, loser, ctx)
+            try:
+                saved = self.store.save(absorbed, survivor.header.version)
+            except VersionConflictError:
+                continue
+            self.customers[survivor_id] = saved
+            outcome.changes.append(profile_changed(survivor, saved, [event]))
+            moved_keys = 0
+            for key in customer_keys(loser):
+                if self.store.move_key(key, loser_id, survivor_id):
+                    moved_keys += 1
+                self.owners[key] = survivor_id
+            tomb = Customer(
+                customer_id=loser_id,
+                header=PlatformHeader(
+                    created_at=loser.header.created_at, version=loser.header.version, merged_into=survivor_id
+                ),
+            )
+            try:
+                tombstone = self.store.save(tomb, loser.header.version)
+            except VersionConflictError:
+                continue  # the loser changed meanwhile: absorb again (join is idempotent)
+            self.customers[loser_id] = tombstone
+            outcome.changes.append(profile_changed(loser, tombstone, [event]))
+            moved = self.store.move_timeline(loser_id, survivor_id)
+            self.store.audit(
+                survivor_id,
+                "merge",
+                {"survivor": survivor_id, "merged": loser_id, "event_id": event.id, "keys_moved": moved_keys,
+                 "timeline_moved": moved},
+            )
+            return
+        raise RetriableError(f"merge of {loser_id} into {survivor_id} kept conflicting")
+
+    # ------------------------------------------------------------------ batch end
+    def flush_records(self) -> None:
+        """Timeline items (to the survivor, if a later event of the batch merged) and anonymous records."""
+        entries = []
+        for customer_id, event in self.timeline:
+            survivor = self.customers.get(customer_id)
+            target = survivor.header.merged_into if survivor and survivor.header.merged_into else customer_id
+            entries.append((target, event))
+        expires = int((self.now() + timedelta(days=ANONYMOUS_TTL_DAYS)).timestamp())
+        items = [rq.timeline_item(cid, e) for cid, e in entries] + [rq.anonymous_item(e, expires) for e in self.anonymous]
+        if items:
+            self.store.write_items(items)
+        self.timeline.clear()
+        self.anonymous.clear()
