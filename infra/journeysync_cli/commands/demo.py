@@ -15,7 +15,7 @@ from journeysync_cli.output import console, fail, print_json
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        members: Annotated[int, typer.Option(help="members in the organisation")] = 300,
+        members: Annotated[int, typer.Option(help="members in the organisation")] = 200,
         seed: Annotated[int, typer.Option(help="random seed (the same seed plays the same day)")] = 7,
         report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("demo-report.html"),
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,

@@ -78,7 +78,12 @@ def register(app: typer.Typer) -> None:
 
         console.print("==> starting a moto server on 127.0.0.1 and provisioning template.yaml into it")
         stack = LocalStack(
-            port=port, config_dir=config, speed=speed, on_log=None if quiet else show, state_file=default_path()
+            port=port,
+            config_dir=config,
+            speed=speed,
+            on_log=None if quiet else show,
+            state_file=default_path(),
+            moto_process=True,
         )
         try:
             stack.start()

@@ -108,7 +108,7 @@ class DemoRun:
     def start(self) -> LocalStack:
         self.standin.start()
         params = {"SquareApiUrl": self.standin.url, "EventbriteApiUrl": f"{self.standin.url}/v3", "ShopifyApiUrl": f"{self.standin.url}/admin/api/2025-10"}
-        self.stack = LocalStack(parameters=params).start()
+        self.stack = LocalStack(parameters=params, moto_process=True).start()
         return self.stack
 
     def stop(self) -> None:

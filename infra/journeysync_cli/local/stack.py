@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from journeysync_cli.local import state
 from journeysync_cli.local.functions import FunctionRunner, FunctionSpec, HandlerFailedError, Invocation, LogLine
 from journeysync_cli.local.gateway import Gateway, Route, compile_route
-from journeysync_cli.local.moto_server import LOCAL_REGION, MotoEndpoint, point_boto3_at, start_moto
+from journeysync_cli.local.moto_server import (
+    LOCAL_REGION,
+    MotoEndpoint,
+    point_boto3_at,
+    start_moto,
+    start_moto_process,
+)
 from journeysync_cli.local.pollers import MappingSpec, Poller
 from journeysync_cli.local.provision import Physical, Provisioner, ScheduleSpec, aws_client, looks_like_email
 from journeysync_cli.local.scheduler import Scheduler, scheduled_event
@@ -37,6 +43,8 @@ WEBHOOK_VENDORS = VENDORS
 PATH_TOKEN_VENDORS = ("mailchimp", "eventbrite")
 # API tokens the ingest hop's enrichment calls use (Square Orders/Customers, Eventbrite Orders)
 API_TOKENS = ("square_api", "eventbrite_api", "shopify_api")
+# Signing keys of our own links (survey_router, issue 7: rating, claim and resolve links)
+SIGNING_KEYS = ("survey",)
 LOCAL_API_HOST = f"local.execute-api.{LOCAL_REGION}.amazonaws.com"
 
 __all__ = ["HandlerFailedError", "LocalStack", "TemplateError"]
@@ -49,7 +57,7 @@ def dev_secret(vendor: str) -> str:
 def vendor_secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
     """Vendor → secret: JOURNEYSYNC_<VENDOR>_SECRET if set (any vendor), else the printed dev default."""
     env = os.environ if environ is None else environ
-    found = {v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in (*VENDORS, *API_TOKENS)}
+    found = {v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in (*VENDORS, *API_TOKENS, *SIGNING_KEYS)}
     for key, value in env.items():
         if key.startswith("JOURNEYSYNC_") and key.endswith("_SECRET") and value:
             found.setdefault(key.removeprefix("JOURNEYSYNC_").removesuffix("_SECRET").lower(), value)
@@ -76,6 +84,7 @@ class LocalStack:
         state_file: Path | str | None = None,
         secrets: dict[str, str] | None = None,
         pollers_for: set[str] | None = None,
+        moto_process: bool = False,
     ) -> None:
         self.template_path = Path(template_path) if template_path else repo_root() / "template.yaml"
         self.template_path = self.template_path.resolve()
@@ -94,6 +103,8 @@ class LocalStack:
         self._secrets_override = secrets
         # poll only the queues feeding these functions (None = all): a test can hold one hop's output still
         self._pollers_for = pollers_for
+        # a moto server in its own process (dev, demo): AWS emulation stops competing with handlers for the GIL
+        self._moto_process = moto_process
         self.moto: MotoEndpoint | None = None
         self.logs: list[LogLine] = []
         self.errors: list[str] = []
@@ -246,7 +257,7 @@ class LocalStack:
         cfn = translate(self._raw, params)
         if self._moto_url is None:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
-            self.moto = start_moto()
+            self.moto = start_moto_process() if self._moto_process else start_moto()
         try:
             self._start(cfn, params)
         except BaseException:
