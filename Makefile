@@ -45,7 +45,14 @@ cfn-lint: $(STAMP)
 	@echo "==> cfn-lint template.yaml"
 	@$(BIN)/cfn-lint template.yaml
 
-test: lint typecheck cfn-lint
+# headless Chromium renders the HTML report and the survey pages in the browser tests (Debian's package)
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "==> installing Debian's chromium for the headless browser tests"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: lint typecheck cfn-lint $(CHROMIUM)
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 

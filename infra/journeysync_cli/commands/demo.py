@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from journeysync_cli.output import console, fail, print_json
+
+if TYPE_CHECKING:
+    from journeysync_cli.local.stack import LocalStack
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +60,7 @@ def register(app: typer.Typer) -> None:
             except TimeoutError as exc:
                 console.print(f"[yellow]warning[/]: {exc}")
             summary = summarise(run, day, started)
+            journey_report = _journey_report(stack, report.with_name("journey-report.html"))
         finally:
             run.stop()
         out = write_report(summary, report)
@@ -64,9 +68,22 @@ def register(app: typer.Typer) -> None:
             print_json(summary.to_json())
         else:
             _print(summary, out)
+            console.print(f"journey report: {journey_report}")
         dead = sum(summary.dead_lettered.values())
         if summary.lost or dead:
             fail(f"{summary.lost} events lost, {dead} dead-lettered")
+
+
+def _journey_report(stack: LocalStack, path: Path) -> Path:
+    """The journey analytics report of the day (issue 9), from the stack's own table."""
+    from journeysync_cli.commands.report import write_journey_report
+    from journeysync_cli.local.moto_server import point_boto3_at
+    from journeysync_cli.local.state import from_state
+
+    point_boto3_at(stack.moto_url)  # the report reads through the layer's clients, as the CLI does
+    info = from_state(stack.describe())
+    info.apply()
+    return write_journey_report(info, path)
 
 
 def _print(s: object, report: Path) -> None:
