@@ -120,8 +120,8 @@ class VendorStandIn:
         self._server.server_close()
 
     def seed(self, vendor: str, collection: str, object_id: str, obj: dict[str, Any]) -> None:
-        """Make `GET` of that object answer `obj` (collections: square orders/customers,
-        eventbrite orders/attendees, shopify orders)."""
+        """Make `GET` of that object answer `obj` (collections: square orders/customers/payments,
+        eventbrite orders/attendees, shopify orders; payments and orders are also listed)."""
         with self._lock:
             self.data.setdefault((vendor, collection), {})[object_id] = obj
 
@@ -149,7 +149,47 @@ class VendorStandIn:
             lookup("eventbrite", "orders", r"^/v3/orders/(?P<id>[^/]+)/?$", None),
             lookup("eventbrite", "attendees", r"^/v3/events/[^/]+/attendees/(?P<id>[^/]+)/?$", None),
             lookup("shopify", "orders", r"^/admin/api/[^/]+/orders/(?P<id>[^/.]+)\.json$", "order"),
+            ("GET", r"^/v2/payments/?$", self._list_square_payments),
+            ("GET", r"^/admin/api/[^/]+/orders\.json$", self._list_shopify_orders),
         ]
+
+    # -- list APIs (reconcile): seeded "payments" / "orders", paginated as the vendors do --------
+
+    def _listed(self, vendor: str, collection: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return sorted(self.data.get((vendor, collection), {}).values(), key=lambda o: str(o.get("created_at", "")))
+
+    def _list_square_payments(self, req: Recorded) -> tuple[int, dict[str, str], Any]:
+        """ListPayments: created_at in [begin_time, end_time), ≤ limit (max 100) per page, opaque `cursor`."""
+        q = {k: v[0] for k, v in req.query.items()}
+        begin, end = q.get("begin_time", ""), q.get("end_time", "9999")
+        rows = [p for p in self._listed("square", "payments") if begin <= str(p.get("created_at", "")) < end]
+        start, size = int(q.get("cursor") or 0), min(int(q.get("limit") or 100), 100)
+        page: dict[str, Any] = {"payments": rows[start : start + size]} if rows[start : start + size] else {}
+        if start + size < len(rows):
+            page["cursor"] = str(start + size)
+        return 200, {}, page
+
+    def _list_shopify_orders(self, req: Recorded) -> tuple[int, dict[str, str], Any]:
+        """orders.json: created_at_min on the first call, then only `page_info` + limit (Link rel="next")."""
+        q = {k: v[0] for k, v in req.query.items()}
+        if "page_info" in q and "created_at_min" in q:
+            return 400, {}, {"errors": {"created_at_min": "created_at_min cannot be passed when page_info is present."}}
+        since = q.get("created_at_min", "")
+        if "page_info" in q:
+            since, _, offset = q["page_info"].partition("|")
+            start = int(offset or 0)
+        else:
+            start = 0
+        rows = [o for o in self._listed("shopify", "orders") if str(o.get("created_at", "")) >= since]
+        size = min(int(q.get("limit") or 50), 250)
+        headers: dict[str, str] = {}
+        if start + size < len(rows):
+            from urllib.parse import quote
+
+            host = req.headers.get("host", "127.0.0.1")
+            headers["Link"] = f'<http://{host}{req.path}?limit={size}&page_info={quote(f"{since}|{start + size}")}>; rel="next"'
+        return 200, headers, {"orders": rows[start : start + size]}
 
     def route(self, method: str, pattern: str, responder: Responder) -> None:
         """Answer `method pattern` with `responder` (checked before the defaults)."""

@@ -59,7 +59,19 @@ def register(app: typer.Typer) -> None:
                 stack.wait_idle(timeout=drain_timeout, settle=0.2)
             except TimeoutError as exc:
                 console.print(f"[yellow]warning[/]: {exc}")
+            if not as_json:
+                console.print("==> tampering with the SES list and dropping webhooks, then reconciling")
+            from journeysync_cli.demo.reconcile_step import tamper_and_reconcile
+
+            reconciled = tamper_and_reconcile(stack, run.standin)
             summary = summarise(run, day, started)
+            summary.reconcile = {
+                "tampered": reconciled["tampered"],
+                "found": reconciled["first"]["drift"],
+                "repaired": reconciled["first"]["repaired"],
+                "second_run_drift": sum(reconciled["second"]["drift"].values()),
+            }
+            summary.notes += reconciled["lines"]
             journey_report = _journey_report(stack, report.with_name("journey-report.html"))
         finally:
             run.stop()

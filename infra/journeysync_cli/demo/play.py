@@ -52,6 +52,7 @@ class Summary:
     latency_p95_ms: float = 0.0
     wall_seconds: float = 0.0
     vendor_api_calls: int = 0
+    reconcile: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -92,6 +93,7 @@ class Summary:
             "lost_examples": self.lost_examples,
             "latency_ms": {"p50": round(self.latency_p50_ms, 1), "p95": round(self.latency_p95_ms, 1)},
             "wall_seconds": round(self.wall_seconds, 1),
+            "reconcile": self.reconcile,
             "notes": self.notes,
         }
 

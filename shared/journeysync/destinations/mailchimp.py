@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -214,7 +214,10 @@ class MailchimpDestination(Destination):
     # -- reading the destination's actual members (CLI) --------------------------------------
 
     def list_members(self, page_size: int = 1000) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+        return list(self.iter_members(page_size))
+
+    def iter_members(self, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """`list_members` as a stream: one page in memory at a time (reconcile reads whole audiences)."""
         offset = 0
         while True:
             response = self.http.request(
@@ -228,15 +231,13 @@ class MailchimpDestination(Destination):
             )
             body = response.json()
             members = body.get("members") or []
-            out += [
-                {
+            for m in members:
+                yield {
                     "email": m["email_address"],
                     "status": m.get("status"),
                     "unsubscribe_all": m.get("status") in ("unsubscribed", "cleaned"),
                     "tags": sorted(t["name"] for t in m.get("tags") or []),
                 }
-                for m in members
-            ]
             offset += len(members)
             if not members or offset >= int(body.get("total_items", 0)):
-                return out
+                return

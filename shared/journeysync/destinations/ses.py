@@ -15,7 +15,7 @@ turning things off never needs the read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -167,19 +167,23 @@ class SesDestination(Destination):
 
     def list_contacts(self, topic: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every contact (optionally only those OPT_IN/OPT_OUT for `topic`), page by page."""
+        return list(self.iter_contacts(topic, status))
+
+    def iter_contacts(self, topic: str | None = None, status: str | None = None) -> Iterator[dict[str, Any]]:
+        """`list_contacts` as a stream: one page in memory at a time (reconcile reads whole lists)."""
         request: dict[str, Any] = {"ContactListName": self.contact_list, "PageSize": 100}
         if topic or status:
             contact_filter: dict[str, Any] = {"FilteredStatus": status or OPT_IN}
             if topic:
                 contact_filter["TopicFilter"] = {"TopicName": topic, "UseDefaultIfPreferenceUnavailable": True}
             request["Filter"] = contact_filter
-        out: list[dict[str, Any]] = []
         while True:
             page = self.call(self.ses.list_contacts, **request)
-            out += [contact_view(c, self.topics) for c in page.get("Contacts", [])]
+            for contact in page.get("Contacts", []):
+                yield contact_view(contact, self.topics)
             token = page.get("NextToken")
             if not token:
-                return out
+                return
             request = {**request, "NextToken": token}
 
 

@@ -1,0 +1,1 @@
+"""reconcile: nightly drift detection and repair (handler only; logic in journeysync.reconcile)."""

@@ -1,0 +1,57 @@
+"""Running the `journeysync` CLI (typer's CliRunner) against a local stack through its state file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from journeysync_cli.local.stack import LocalStack
+from tests.e2e.fixtures import StartStack
+
+
+@pytest.fixture
+def cli_stack(start_local_stack: StartStack, tmp_path: Path) -> Iterator[LocalStack]:
+    """The repository's template running locally, with a state file the CLI finds (JOURNEYSYNC_STATE_FILE)."""
+    saved = dict(os.environ)
+    state = tmp_path / "stack.json"
+    os.environ["JOURNEYSYNC_STATE_FILE"] = str(state)
+    try:
+        yield start_local_stack(state_file=state)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        from journeysync.aws import reset_clients
+        from journeysync.settings import get_settings
+
+        reset_clients()
+        get_settings.cache_clear()
+
+
+def cli(*args: str, input: str | None = None) -> Any:
+    """Run `journeysync ARGS`; the parsed JSON when `--json` is among them (exit code 0 asserted)."""
+    from journeysync_cli.main import app
+
+    result = CliRunner().invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if "--json" in args else result.output
+
+
+def cli_process(*args: str) -> Any:
+    """Run `journeysync ARGS` in its own process, as an operator would (it finds the stack by the state file).
+
+    Use it while handlers may be running: the local runtime redirects the process-wide
+    sys.stdout around each invocation, which races with CliRunner's capture in this process.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "journeysync_cli.main", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout) if "--json" in args else done.stdout
