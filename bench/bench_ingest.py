@@ -47,7 +47,7 @@ def _deliveries(stack: LocalStack, n: int) -> list[tuple[bytes, dict[str, str]]]
 
 
 def run() -> list[tuple[str, float, str]]:
-    with LocalStack(pollers_for=set()) as stack:
+    with LocalStack(pollers_for=set(), moto_process=True) as stack:
         url = f"{stack.url}/webhooks/shopify"
         session = requests.Session()
         warm = _deliveries(stack, 5)

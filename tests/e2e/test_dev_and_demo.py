@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,18 @@ from journeysync.vendors.cloudevents import sign
 from journeysync_cli.main import app
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    """CLI commands point the process at the stack they find (as a shell would); undo it for the next test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    from journeysync.aws import reset_clients
+
+    reset_clients()
 
 
 def _wait_for_state(path: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> dict:
@@ -32,6 +45,7 @@ def _wait_for_state(path: Path, process: subprocess.Popen[bytes], timeout: float
     raise AssertionError("journeysync dev did not write its state file")
 
 
+@pytest.mark.timeout(300)
 def test_dev_serves_signed_webhooks_to_a_plain_client_and_invoke_reaches_it(tmp_path: Path) -> None:
     state_file = tmp_path / ".journeysync" / "stack.json"
     env = {**os.environ, "JOURNEYSYNC_STATE_FILE": str(state_file), "JOURNEYSYNC_CLOUDEVENTS_SECRET": "s3cret"}
@@ -91,6 +105,7 @@ def test_dev_serves_signed_webhooks_to_a_plain_client_and_invoke_reaches_it(tmp_
     assert not state_file.exists(), "the state file is removed when the stack stops"
 
 
+@pytest.mark.timeout(300)
 def test_demo_plays_a_day_with_nothing_lost(tmp_path: Path) -> None:
     report = tmp_path / "demo.html"
     result = CliRunner().invoke(app, ["demo", "--members", "25", "--seed", "3", "--json", "--report", str(report)])

@@ -89,13 +89,10 @@ def register(app: typer.Typer) -> None:
 def _journey_report(stack: LocalStack, path: Path) -> Path:
     """The journey analytics report of the day (issue 9), from the stack's own table."""
     from journeysync_cli.commands.report import write_journey_report
-    from journeysync_cli.local.moto_server import point_boto3_at
     from journeysync_cli.local.state import from_state
 
-    point_boto3_at(stack.moto_url)  # the report reads through the layer's clients, as the CLI does
-    info = from_state(stack.describe())
-    info.apply()
-    return write_journey_report(info, path)
+    # the stack's own client: the demo never points this process's environment at its moto server
+    return write_journey_report(from_state(stack.describe()), path, client=stack.client("dynamodb"))
 
 
 def _print(s: object, report: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from journeysync_cli.local.state import StackInfo
 
 
-def build_stack_report(stack: StackInfo, config_dir: Path | None = None, abandon_after_days: int = 90) -> JourneyReport:
+def build_stack_report(
+    stack: StackInfo, config_dir: Path | None = None, abandon_after_days: int = 90, client: Any | None = None
+) -> JourneyReport:
     """The report of `stack`'s table (profiles + destination sync states), now."""
     from datetime import UTC, datetime
 
@@ -25,19 +27,19 @@ def build_stack_report(stack: StackInfo, config_dir: Path | None = None, abandon
 
     table = stack.resource("Table")
     return build_report(
-        ProfileStore(table),
+        ProfileStore(table, client=client),
         load_config(config_dir),
         datetime.now(UTC),
-        states=SyncStateStore(table),
+        states=SyncStateStore(table, client=client),
         abandon_after_days=abandon_after_days,
     )
 
 
-def write_journey_report(stack: StackInfo, path: Path | str) -> Path:
+def write_journey_report(stack: StackInfo, path: Path | str, client: Any | None = None) -> Path:
     """Write the journey report of `stack` to `path` (HTML; the JSON beside it as `<stem>.json`); returns the path."""
     from journeysync.analytics.render import render_html
 
-    report = build_stack_report(stack)
+    report = build_stack_report(stack, client=client)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report), encoding="utf-8")

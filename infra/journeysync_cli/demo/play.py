@@ -176,6 +176,9 @@ def summarise(run: DemoRun, day: Day, started: float) -> Summary:
                 accepted_requests[rid] = starts[rid]
     s.events_accepted = len(accepted_ids)
     s.vendor_api_calls = len(run.standin.requests)
+    from journeysync.alerts.listing import count_alerts
+
+    s.alerts_routed = int(count_alerts(stack.resources["Table"], stack.client("dynamodb"))["total"])
     seen = _read_table(stack, s)
     _read_ses(stack, s)
     dlq_bodies = _read_dlqs(stack, s)

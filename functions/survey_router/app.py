@@ -1,0 +1,58 @@
+"""SQS handler: ProfileChanged whose ratings changed (EventBridge rule → SurveyRouterQueue) → routed alerts.
+
+Each record stands alone (Powertools BatchProcessor, partial batch failures): an SES or Slack
+failure fails only that record, which returns to the queue; the alert was stored before sending,
+so the retry sends it without creating a second one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+logger = Logger(service="survey_router")
+metrics = Metrics(service="survey_router")
+
+
+def _warn(message: str, extra: dict[str, Any]) -> None:
+    logger.warning(message, extra=extra)
+
+
+def _record(record: Any) -> None:
+    try:
+        _route(record)
+    except Exception:
+        logger.exception("ratings not routed; the record goes back to the queue")
+        raise
+
+
+def _route(record: Any) -> None:
+    from journeysync.alerts.router import process_change
+    from journeysync.alerts.wiring import router_deps
+    from journeysync.models.changes import ProfileChanged
+    from journeysync.models.validation import parse_model
+
+    body = json.loads(record.body)
+    change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    logger.set_correlation_id(f"{change.customer_id}:{change.version}")
+    report = process_change(change, router_deps(_warn), datetime.now(UTC))
+    metrics.add_metric(name="RatingChangesRouted", unit=MetricUnit.Count, value=1)
+    for name, value in (("AlertsCreated", report.created), ("AlertsUpdated", report.updated),
+                        ("AlertsNotified", report.notified)):
+        if value:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    # ids only: no address, no name, no comment in the logs
+    logger.info("ratings routed", customer_id=change.customer_id, version=change.version, alerts_created=report.created,
+                alerts_updated=report.updated, alerts_notified=report.notified, alert_ids=report.alert_ids)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
