@@ -22,13 +22,13 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(wildcard functions/*/__init__.py) | $(BIN)/python
 	@echo "==> installing journeysync with its dev extra into $(VENV)"
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	@touch $(STAMP) $(RUN_STAMP)
 
 # the demo and the dev stack need only the runtime and the local extra (no linters, no stubs): a faster first run
 $(RUN_STAMP): pyproject.toml $(wildcard functions/*/__init__.py) | $(BIN)/python
 	@echo "==> installing journeysync with its local-stack extra into $(VENV)"
-	@$(BIN)/python -m pip install --quiet -e '.[local]'
+	@$(BIN)/python -m pip install --quiet --no-compile -e '.[local]'
 	@touch $(RUN_STAMP)
 
 install: $(STAMP)

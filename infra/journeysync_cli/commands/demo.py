@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        members: Annotated[int, typer.Option(help="members in the organisation")] = 200,
+        members: Annotated[int, typer.Option(help="members in the organisation")] = 150,
         seed: Annotated[int, typer.Option(help="random seed (the same seed plays the same day)")] = 7,
         report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("demo-report.html"),
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
