@@ -27,6 +27,7 @@ import pytest
 
 from journeysync_cli.local.moto_server import MotoEndpoint
 from journeysync_cli.local.stack import LocalStack
+from tests.e2e.cli_support import cli_stack as cli_stack  # a fixture the CLI tests share
 from tests.e2e.fixtures import FIXTURE_TEMPLATE, StartStack
 
 

@@ -14,9 +14,8 @@ from journeysync.store.requests import put_customer
 from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.vendor_standin import Recorded, VendorStandIn
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
-from tests.e2e.cli_support import cli, cli_stack
+from tests.e2e.cli_support import cli
 
-__all__ = ["cli_stack"]
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,8 @@ from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
 from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.main import app
-from tests.e2e.cli_support import cli, cli_process, cli_stack
+from tests.e2e.cli_support import cli, cli_process
 
-__all__ = ["cli_stack"]
 pytestmark = pytest.mark.e2e
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -28,7 +25,6 @@ from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
 from journeysync_cli.local.stack import LocalStack
 from tests.e2e.cli_support import cli_process
-from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e
 
@@ -96,22 +92,6 @@ def test_a_till_membership_payment_can_book_online_and_replays_change_nothing(lo
     assert not local_stack.queue_depths([local_stack.resources["EventsDLQ"]])[local_stack.resources["EventsDLQ"]][
         "visible"]
 
-
-@pytest.fixture
-def cli_stack(start_local_stack: StartStack, tmp_path: Path) -> Iterator[LocalStack]:
-    saved = dict(os.environ)
-    state = tmp_path / "stack.json"
-    os.environ["JOURNEYSYNC_STATE_FILE"] = str(state)
-    try:
-        yield start_local_stack(state_file=state)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        from journeysync.aws import reset_clients
-        from journeysync.settings import get_settings
-
-        reset_clients()
-        get_settings.cache_clear()
 
 
 def test_profile_get_shows_the_profile_and_forget_erases_it_everywhere(cli_stack: LocalStack) -> None:

@@ -68,11 +68,15 @@ def api_factory(
 
 @lru_cache(maxsize=1)
 def default_deps() -> IngestDeps:
+    return build_ingest_deps(get_ingest_settings())
+
+
+def build_ingest_deps(settings: IngestSettings) -> IngestDeps:
+    """The ingest path's stores and connectors for `settings` (reconcile's backfill reuses it)."""
     from journeysync.aws import client
     from journeysync.config.loader import cached_config
     from journeysync.secrets import get_secret
 
-    settings = get_ingest_settings()
     config = cached_config(str(settings.config_dir) if settings.config_dir else None)
     return IngestDeps(
         settings=settings,

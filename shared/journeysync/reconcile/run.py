@@ -117,24 +117,14 @@ def default_deps(settings: ReconcileSettings | None = None) -> ReconcileDeps:
     from journeysync.aws import client
     from journeysync.config.loader import cached_config
     from journeysync.destinations.settings import CrmToEmailSettings, build_syncer
-    from journeysync.ingest.pipeline import IngestDeps
-    from journeysync.ingest.wiring import Idempotency, api_factory
+    from journeysync.ingest.wiring import build_ingest_deps
     from journeysync.queueing import send_events
-    from journeysync.secrets import get_secret
     from journeysync.store.profiles import ProfileStore
 
     s = settings or ReconcileSettings()
     config = cached_config(str(s.config_dir) if s.config_dir else None)
     syncer = build_syncer(CrmToEmailSettings(), config)
-    ingest = IngestDeps(
-        settings=s,
-        secret=get_secret,
-        catalogue=config.catalogue,
-        s3=client("s3"),
-        sqs=client("sqs"),
-        api=api_factory(s, get_secret),
-        once=Idempotency(s, client("dynamodb")),
-    )
+    ingest = build_ingest_deps(s)
     sqs = client("sqs")
     return ReconcileDeps(
         settings=s,

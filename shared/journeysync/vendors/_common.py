@@ -35,7 +35,7 @@ from journeysync.models.events import (
     TicketBooked,
 )
 from journeysync.models.validation import parse_model
-from journeysync.vendors.base import hmac_sha256
+from journeysync.vendors.base import SignatureError, WebhookRequest, hmac_sha256, require, same
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,6 +53,14 @@ _RENEWAL = re.compile(r"(?i)\brenew")
 
 def b64_hmac(key: str, message: bytes) -> str:
     return base64.b64encode(hmac_sha256(key, message)).decode()
+
+
+def verify_prefixed(request: WebhookRequest, header: str, expected: str, prefix: str = "sha256=") -> None:
+    """`<header>: sha256=<digest>` schemes (Typeform, Delighted): the scheme named, then a constant-time match."""
+    given = require(request.header(header), "signature header")
+    if not given.startswith(prefix):
+        raise SignatureError("unsupported signature scheme")
+    same(expected, given)
 
 
 def hex_hmac(key: str, message: bytes) -> str:

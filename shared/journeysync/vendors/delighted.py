@@ -28,8 +28,9 @@ from journeysync.vendors._common import (
     opt_obj,
     opt_str,
     text,
+    verify_prefixed,
 )
-from journeysync.vendors.base import ParseContext, Parsed, SignatureError, VendorAdapter, WebhookRequest, require, same
+from journeysync.vendors.base import ParseContext, Parsed, VendorAdapter, WebhookRequest
 
 SIGNATURE_HEADER = "x-delighted-webhook-signature"
 SCALES: dict[str, Literal["nps", "csat", "stars"]] = {"nps": "nps", "enps": "nps", "csat": "csat", "stars": "stars"}
@@ -43,10 +44,7 @@ class DelightedAdapter(VendorAdapter):
     name = "delighted"
 
     def verify(self, request: WebhookRequest, secret: str) -> None:
-        given = require(request.header(SIGNATURE_HEADER), "signature header")
-        if not given.startswith("sha256="):
-            raise SignatureError("unsupported signature scheme")
-        same(sign(secret, request.body), given)
+        verify_prefixed(request, SIGNATURE_HEADER, sign(secret, request.body))
 
     def signed_headers(self, secret: str, body: bytes, *, url: str, now: datetime) -> dict[str, str]:
         return {"content-type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
