@@ -181,7 +181,10 @@ class ProfileStore:
 
     def partition_keys(self, customer_id: str) -> Iterator[dict[str, Any]]:
         """Every key of the customer's partition (profile, timeline, audit), page by page."""
-        req = rq.query_partition(self.table, customer_id)
+        return self._query_pages(rq.query_partition(self.table, customer_id))
+
+    def _query_pages(self, req: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item a Query returns, following LastEvaluatedKey (never a whole partition in memory)."""
         while True:
             page = self.ddb.query(**req)
             yield from page.get("Items", [])
@@ -256,13 +259,7 @@ class ProfileStore:
         self.write_items([rq.timeline_item(cid, event) for cid, event in entries])
 
     def timeline_items(self, customer_id: str) -> Iterator[dict[str, Any]]:
-        req = rq.query_timeline_page(self.table, customer_id)
-        while True:
-            page = self.ddb.query(**req)
-            yield from page.get("Items", [])
-            if not page.get("LastEvaluatedKey"):
-                return
-            req = {**req, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+        return self._query_pages(rq.query_timeline_page(self.table, customer_id))
 
     def move_timeline(self, from_customer: str, to_customer: str) -> int:
         """Copy a customer's timeline into another's partition, then delete the originals; returns the count."""
