@@ -1,0 +1,125 @@
+"""All hops together: billed AWS requests per canonical event and the cost per 1M events (dated price table).
+
+A day of the demo (signed vendor webhooks, enrichment, every hop) runs through the local stack while
+every AWS call is counted by function. DynamoDB is priced in capacity units from the item sizes that
+crossed the wire (1 KB per write unit, 4 KB per strongly consistent read unit); Lambda's SQS polling is
+one receive and one delete per batch it delivered; EventBridge's deliveries to the rules' queues are SQS
+sends. Local Lambda durations are inflated by moto, so compute is an upper bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+from botocore.client import BaseClient
+
+from bench.prices import cost_per_million
+from journeysync_cli.demo.play import DemoRun
+
+SQS_TRIGGERED = {"PosToCrmFunction": "sqs-fifo"}  # every other queue consumer reads a standard queue
+PROFILE_CHANGED_RULE_QUEUES = 3  # crm_push, crm_to_email, survey_router each get a copy (see template.yaml)
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, default=str))
+
+
+class _Meter:
+    """Requests and DynamoDB capacity units by price line, from every client call in the process."""
+
+    def __init__(self) -> None:
+        self.lines: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "-").rsplit("-", 1)[-1]
+        if function == "-":
+            return  # the runtime's own pollers and the demo's reads; Lambda polling is priced per batch below
+        with self._lock:
+            self.calls[f"{service}:{op}"] += 1
+            for line, amount in self._price(service, op, params, result).items():
+                self.lines[line] += amount
+
+    @staticmethod
+    def _price(service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> dict[str, float]:
+        if service == "dynamodb":
+            if op in ("PutItem", "UpdateItem", "DeleteItem"):
+                return {"dynamodb-wru": max(1, math.ceil(_size(params.get("Item", params.get("Key", {}))) / 1024))}
+            if op == "BatchWriteItem":
+                items = [r for reqs in params.get("RequestItems", {}).values() for r in reqs]
+                return {"dynamodb-wru": sum(max(1, math.ceil(_size(i) / 1024)) for i in items)}
+            if op in ("GetItem", "Query", "Scan", "BatchGetItem"):
+                got = result.get("Items") or [i for v in (result.get("Responses") or {}).values() for i in v]
+                if "Item" in result:
+                    got = [result["Item"]]
+                return {"dynamodb-rru": max(1, sum(math.ceil(_size(i) / 4096) for i in got))}
+            return {}
+        if service == "sqs" and op.startswith("SendMessage"):
+            return {"sqs-standard": 1}  # FIFO sends are re-priced by the caller (ingest)
+        if service == "s3":
+            return {"s3-put" if op in ("PutObject", "CopyObject") else "s3-get": 1}
+        if service == "events" and op == "PutEvents":
+            entries = len(params.get("Entries", []))
+            return {"eventbridge": entries, "sqs-standard": entries * PROFILE_CHANGED_RULE_QUEUES}
+        if service == "sesv2":
+            return {"ses-email": 1} if op == "SendEmail" else {}
+        if service == "secretsmanager":
+            return {"secretsmanager-api": 1}
+        return {}
+
+    def install(self) -> Any:
+        original = getattr(BaseClient, "_make_api_call")  # noqa: B009
+        meter = self
+
+        def metered(client: Any, op: str, params: Any) -> Any:
+            result = original(client, op, params)
+            meter.record(client.meta.service_model.service_name, op, params or {}, result or {})
+            return result
+
+        setattr(BaseClient, "_make_api_call", metered)  # noqa: B010
+        return original
+
+
+def run() -> list[tuple[str, float, str]]:
+    demo = DemoRun(members=80, seed=9)
+    stack = demo.start()
+    meter = _Meter()
+    original = meter.install()
+    try:
+        day = demo.build()
+        demo.play(day)
+        stack.wait_idle(timeout=300, settle=0.2)
+    finally:
+        setattr(BaseClient, "_make_api_call", original)  # noqa: B010
+        demo.stop()
+    accepted = [body for _d, status, body, _rid in demo.replies if status in (200, 202)]
+    events = len({e for body in accepted for e in body.get("accepted", [])})
+    webhooks = len(demo.replies)
+    lines = defaultdict(float, meter.lines)
+    # SendMessageBatch is journeysync.queueing.send_events, whose only queue is the FIFO events queue
+    fifo_sends = meter.calls["sqs:SendMessageBatch"]
+    lines["sqs-standard"] -= fifo_sends
+    lines["sqs-fifo"] += fifo_sends
+    invocations = [i for i in stack.invocations if i.trigger != "direct"]
+    for inv in invocations:
+        if inv.trigger.startswith("sqs:"):
+            lines[SQS_TRIGGERED.get(inv.function, "sqs-standard")] += 2  # the poller's receive + delete
+    lines["apigateway-http"] += webhooks
+    lines["lambda-requests"] += len(invocations)
+    gb_seconds = sum((i.end - i.start) * 0.5 for i in invocations if i.end)
+    per_event = {line: n / events for line, n in lines.items() if n > 0}
+    cost = cost_per_million(per_event, lambda_gb_seconds_per_event=gb_seconds / events, log_bytes_per_event=1500)
+    rows: list[tuple[str, float, str]] = [
+        ("canonical events through every hop", float(events), "events"),
+        ("vendor webhooks (incl. retries and forgeries)", float(webhooks), "webhooks"),
+        ("Lambda invocations per event", len(invocations) / events, "invocations"),
+    ]
+    rows += [(f"billed per event: {line}", n, "units") for line, n in sorted(per_event.items())]
+    rows += [(f"cost per 1M events: {line}", usd, "USD") for line, usd in cost.items() if usd]
+    return rows
