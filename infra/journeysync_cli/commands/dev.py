@@ -59,6 +59,18 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
         speed: Annotated[float, typer.Option(help="run schedules this many times faster than the clock")] = 1.0,
         quiet: Annotated[bool, typer.Option("--quiet", help="do not print handler logs")] = False,
+        moto_url: Annotated[
+            Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.11
+            typer.Option("--moto-url", help="use this running moto server (its resources survive a restart)"),
+        ] = None,
+        stack_name: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option("--stack-name", help="fixed resource names, so a restart with --moto-url finds them"),
+        ] = None,
+        visibility_scale: Annotated[
+            float,
+            typer.Option(help="shorten queue visibility timeouts (e.g. 0.05: a crashed batch is back in seconds)"),
+        ] = 1.0,
     ) -> None:
         """Run the whole template on this machine (moto server, gateway, queue pollers, schedules) until Ctrl-C."""
         import signal
@@ -83,7 +95,11 @@ def register(app: typer.Typer) -> None:
             speed=speed,
             on_log=None if quiet else show,
             state_file=default_path(),
-            moto_process=True,
+            moto_process=moto_url is None,
+            moto_url=moto_url,
+            stack_name=stack_name,
+            visibility_scale=visibility_scale,
+            attach=moto_url is not None,
         )
         try:
             stack.start()

@@ -20,7 +20,7 @@ import secrets as token_source
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from journeysync_cli.local.intrinsics import Resolver, references
 from journeysync_cli.local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
@@ -109,6 +109,21 @@ def arn(service: str, resource: str, region: str = LOCAL_REGION) -> str:
     return f"arn:aws:{service}:{region}:{LOCAL_ACCOUNT}:{resource}"
 
 
+T = TypeVar("T")
+
+# what a create call answers when the resource is already there (moto's and AWS's codes)
+EXISTS_CODES = frozenset(
+    {
+        "ResourceInUseException",
+        "BucketAlreadyOwnedByYou",
+        "ResourceAlreadyExistsException",
+        "ResourceExistsException",
+        "AlreadyExistsException",
+        "AlreadyExists",
+    }
+)
+
+
 class Provisioner:
     """Turn the translated template into live resources in one moto server."""
 
@@ -120,8 +135,11 @@ class Provisioner:
         stack_name: str,
         namespace: str | None = None,
         visibility_scale: float = 1.0,
+        attach: bool = False,
     ) -> None:
         self.cfn = cfn
+        # attach: the resources may already exist in this moto server (a restarted `journeysync dev`)
+        self.attach = attach
         self.resources: dict[str, Any] = cfn.get("Resources") or {}
         self.endpoint = endpoint
         self.stack_name = stack_name
@@ -247,15 +265,29 @@ class Provisioner:
         return None
 
     # ------------------------------------------------------------------ creators
+    def _created(self, create: Callable[[], T], existing: Callable[[], T]) -> T:
+        """`create()`; when attaching to a server that already holds the resource, `existing()` instead."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return create()
+        except ClientError as exc:
+            if not (self.attach and exc.response.get("Error", {}).get("Code") in EXISTS_CODES):
+                raise
+            return existing()
+
     def _table(self, lid: str, props: dict[str, Any]) -> Physical:
         from journeysync_cli.local.template import create_table_request
 
         name = self.name_for(lid, props.get("TableName"))
-        resp = self.client("dynamodb").create_table(**create_table_request(name, props))
+        ddb = self.client("dynamodb")
+        desc = self._created(
+            lambda: ddb.create_table(**create_table_request(name, props))["TableDescription"],
+            lambda: ddb.describe_table(TableName=name)["Table"],
+        )
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
-            self.client("dynamodb").update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        desc = resp["TableDescription"]
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         attrs = {"Arn": desc["TableArn"]}
         if desc.get("LatestStreamArn"):
             attrs["StreamArn"] = desc["LatestStreamArn"]
@@ -312,7 +344,10 @@ class Provisioner:
     def _bucket(self, lid: str, props: dict[str, Any]) -> Physical:
         name = self.name_for(lid, props.get("BucketName"), lower=True)
         s3 = self.client("s3")
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
+        self._created(
+            lambda: s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}),
+            lambda: {},
+        )
         if props.get("VersioningConfiguration"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
         if props.get("BucketEncryption"):
@@ -348,7 +383,11 @@ class Provisioner:
 
     def _bus(self, lid: str, props: dict[str, Any]) -> Physical:
         name = self.name_for(lid, props.get("Name"))
-        bus_arn = self.client("events").create_event_bus(Name=name)["EventBusArn"]
+        events = self.client("events")
+        bus_arn = self._created(
+            lambda: events.create_event_bus(Name=name)["EventBusArn"],
+            lambda: events.describe_event_bus(Name=name)["Arn"],
+        )
         return Physical(lid, "AWS::Events::EventBus", name, {"Arn": bus_arn, "Name": name})
 
     def _rule(self, lid: str, props: dict[str, Any]) -> Physical:
@@ -436,7 +475,11 @@ class Provisioner:
                 value = json.dumps(doc)
             else:
                 value = generated
-        secret_arn = self.client("secretsmanager").create_secret(Name=name, SecretString=str(value))["ARN"]
+        sm = self.client("secretsmanager")
+        secret_arn = self._created(
+            lambda: sm.create_secret(Name=name, SecretString=str(value))["ARN"],
+            lambda: sm.describe_secret(SecretId=name)["ARN"],
+        )
         return Physical(lid, "AWS::SecretsManager::Secret", secret_arn, {"Id": secret_arn, "Name": name})
 
     def _parameter(self, lid: str, props: dict[str, Any]) -> Physical:
@@ -455,7 +498,7 @@ class Provisioner:
         kwargs: dict[str, Any] = {"ContactListName": name, "Topics": props.get("Topics") or []}
         if props.get("Description"):
             kwargs["Description"] = props["Description"]
-        self.client("sesv2").create_contact_list(**kwargs)
+        self._created(lambda: self.client("sesv2").create_contact_list(**kwargs), lambda: {})
         return Physical(lid, "AWS::SES::ContactList", name)
 
     def verify_email(self, identity: str) -> None:
@@ -467,13 +510,13 @@ class Provisioner:
 
     def _email_identity(self, lid: str, props: dict[str, Any]) -> Physical:
         identity = str(props["EmailIdentity"])
-        self.client("sesv2").create_email_identity(EmailIdentity=identity)
+        self._created(lambda: self.client("sesv2").create_email_identity(EmailIdentity=identity), lambda: {})
         self.verify_email(identity)
         return Physical(lid, "AWS::SES::EmailIdentity", identity)
 
     def _configuration_set(self, lid: str, props: dict[str, Any]) -> Physical:
         name = self.name_for(lid, props.get("Name"))
-        self.client("sesv2").create_configuration_set(ConfigurationSetName=name)
+        self._created(lambda: self.client("sesv2").create_configuration_set(ConfigurationSetName=name), lambda: {})
         return Physical(lid, "AWS::SES::ConfigurationSet", name)
 
     _ALARM_KEYS = (
@@ -536,7 +579,7 @@ class Provisioner:
 
     def _log_group(self, lid: str, props: dict[str, Any]) -> Physical:
         name = self.name_for(lid, props.get("LogGroupName"))
-        self.client("logs").create_log_group(logGroupName=name)
+        self._created(lambda: self.client("logs").create_log_group(logGroupName=name), lambda: {})
         return Physical(lid, "AWS::Logs::LogGroup", name, {"Arn": arn("logs", f"log-group:{name}:*")})
 
 

@@ -57,7 +57,9 @@ def dev_secret(vendor: str) -> str:
 def vendor_secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
     """Vendor → secret: JOURNEYSYNC_<VENDOR>_SECRET if set (any vendor), else the printed dev default."""
     env = os.environ if environ is None else environ
-    found = {v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in (*VENDORS, *API_TOKENS, *SIGNING_KEYS)}
+    found = {
+        v: env.get(f"JOURNEYSYNC_{v.upper()}_SECRET") or dev_secret(v) for v in (*VENDORS, *API_TOKENS, *SIGNING_KEYS)
+    }
     for key, value in env.items():
         if key.startswith("JOURNEYSYNC_") and key.endswith("_SECRET") and value:
             found.setdefault(key.removeprefix("JOURNEYSYNC_").removesuffix("_SECRET").lower(), value)
@@ -85,6 +87,7 @@ class LocalStack:
         secrets: dict[str, str] | None = None,
         pollers_for: set[str] | None = None,
         moto_process: bool = False,
+        attach: bool = False,
     ) -> None:
         self.template_path = Path(template_path) if template_path else repo_root() / "template.yaml"
         self.template_path = self.template_path.resolve()
@@ -105,6 +108,8 @@ class LocalStack:
         self._pollers_for = pollers_for
         # a moto server in its own process (dev, demo): AWS emulation stops competing with handlers for the GIL
         self._moto_process = moto_process
+        # attach: the moto server (moto_url) already holds this stack's resources — a restart picks them up
+        self.attach = attach
         self.moto: MotoEndpoint | None = None
         self.logs: list[LogLine] = []
         self.errors: list[str] = []
@@ -266,7 +271,9 @@ class LocalStack:
         return self
 
     def _start(self, cfn: dict[str, Any], params: dict[str, Any]) -> None:
-        prov = Provisioner(cfn, params, self.moto_url, self.stack_name, self.namespace, self.visibility_scale)
+        prov = Provisioner(
+            cfn, params, self.moto_url, self.stack_name, self.namespace, self.visibility_scale, attach=self.attach
+        )
         self._provisioner = prov
         self.physical = prov.run()
         self.schedules = prov.schedules
@@ -415,7 +422,13 @@ class LocalStack:
         self.vendor_secrets = self._secrets_override or vendor_secrets()
         client = self.client("secretsmanager")
         for vendor, value in self.vendor_secrets.items():
-            client.create_secret(Name=f"{self.secrets_prefix}{vendor}", SecretString=value)
+            name = f"{self.secrets_prefix}{vendor}"
+            try:
+                client.create_secret(Name=name, SecretString=value)
+            except client.exceptions.ResourceExistsException:
+                if not self.attach:
+                    raise
+                client.put_secret_value(SecretId=name, SecretString=value)
 
     def _mappings(self, cfn: dict[str, Any], prov: Provisioner) -> list[MappingSpec]:
         by_arn = {p.attrs.get("Arn"): p for p in self.physical.values() if p.type == "AWS::SQS::Queue"}
