@@ -1,18 +1,22 @@
-"""A CRM outage end to end: HubSpot throttles (429 + Retry-After), fails (500) and hangs past the client's
-timeout while members pay at the till → nothing is lost, every contact reaches HubSpot after the outage,
-and nothing is dead-lettered (issue 10: vendors misbehaving)."""
+"""Vendor outages end to end: HubSpot (the CRM) and Mailchimp (email) throttle (429 + Retry-After), fail (500)
+and hang past the client's timeout while members pay and opt in → nothing is lost, every contact reaches
+the vendor after the outage, and nothing is dead-lettered (issue 10: vendors misbehaving)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from journeysync.vendors import adapter_for
 from journeysync_cli.local.stack import LocalStack, vendor_secrets
+from journeysync_cli.local.template import repo_root
 from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 
@@ -30,15 +34,19 @@ def hubspot() -> Iterator[VendorStandIn]:
 
 
 def _membership(stack: LocalStack, email: str, n: int) -> int:
+    return _cloudevent(stack, f"till-{n}", "membership.purchased", email, {"tier": "individual", "term_months": 12})
+
+
+def _cloudevent(stack: LocalStack, event_id: str, kind: str, email: str, data: dict[str, object]) -> int:
     body = json.dumps(
         {
             "specversion": "1.0",
-            "id": f"till-{n}",
+            "id": event_id,
             "source": "tills",
-            "type": "membership.purchased",
+            "type": kind,
             "time": "2026-11-30T10:00:00Z",
             "identity": {"emails": [email]},
-            "data": {"tier": "individual", "term_months": 12},
+            "data": data,
         }
     ).encode()
     adapter = adapter_for("cloudevents")
@@ -70,4 +78,40 @@ def test_a_hubspot_outage_loses_nothing_and_every_contact_arrives_after_it(
     delivered = {i["id"] for call in calls[faults:] for i in call.json()["inputs"]}
     assert set(MEMBERS) <= delivered, f"missing after the outage: {set(MEMBERS) - delivered}"
     dlq = stack.resources["CrmPushDLQ"]
+    assert stack.queue_depths([dlq])[dlq]["visible"] == 0
+
+
+MAILCHIMP_BATCH = r"^/3\.0/lists/L1/?$"
+
+
+@pytest.mark.timeout(300)
+def test_a_mailchimp_outage_loses_nothing_and_every_member_arrives_after_it(
+    start_local_stack: StartStack, hubspot: VendorStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailchimp = hubspot  # one stand-in plays any vendor
+    config = tmp_path / "config"
+    shutil.copytree(repo_root() / "infra" / "config", config)
+    segments = yaml.safe_load((config / "segments.yaml").read_text())
+    segments["destinations"]["mailchimp"] = {"enabled": True, "list_id": "L1"}
+    (config / "segments.yaml").write_text(yaml.safe_dump(segments))
+    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_BASE_URL", f"{mailchimp.url}/3.0")
+    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_API_KEY", "key-us1")
+    mailchimp.inject(MAILCHIMP_BATCH, "429", times=2, retry_after=1)
+    mailchimp.inject(MAILCHIMP_BATCH, "500", times=2)
+    mailchimp.inject(MAILCHIMP_BATCH, "timeout", times=1, hang_seconds=12)
+    stack = start_local_stack(config_dir=config, visibility_scale=0.02)
+    for n, email in enumerate(MEMBERS):
+        assert _membership(stack, email, n) == 200
+        assert (
+            _cloudevent(stack, f"optin-{n}", "consent.changed", email, {"status": "subscribed", "explicit": True})
+            == 200
+        )
+    stack.wait_idle(timeout=180, settle=0.5)
+
+    calls = mailchimp.calls(MAILCHIMP_BATCH, method="POST")
+    faults = 2 + 2 + 1
+    assert len(calls) > faults, "the outage was really hit"
+    delivered = {m["email_address"] for call in calls[faults:] for m in call.json()["members"]}
+    assert set(MEMBERS) <= delivered, f"missing after the outage: {set(MEMBERS) - delivered}"
+    dlq = stack.resources["CrmToEmailDLQ"]
     assert stack.queue_depths([dlq])[dlq]["visible"] == 0
