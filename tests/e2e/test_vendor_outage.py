@@ -115,3 +115,53 @@ def test_a_mailchimp_outage_loses_nothing_and_every_member_arrives_after_it(
     assert set(MEMBERS) <= delivered, f"missing after the outage: {set(MEMBERS) - delivered}"
     dlq = stack.resources["CrmToEmailDLQ"]
     assert stack.queue_depths([dlq])[dlq]["visible"] == 0
+
+
+SLACK = r"^/services/"
+
+
+@pytest.mark.timeout(300)
+def test_a_slack_outage_never_loses_the_alert(
+    start_local_stack: StartStack, hubspot: VendorStandIn, tmp_path: Path
+) -> None:
+    slack = hubspot
+    config = tmp_path / "config"
+    shutil.copytree(repo_root() / "infra" / "config", config)
+    routing = yaml.safe_load((config / "routing.yaml").read_text())
+    for team in routing["teams"]:
+        if team["name"] == "visitor-experience":
+            team["channels"] = ["email", "slack"]
+            team["slack_webhook_secret"] = "slack-visitor-experience"
+    (config / "routing.yaml").write_text(yaml.safe_dump(routing))
+    slack.inject(SLACK, "429", times=2, retry_after=1)
+    slack.inject(SLACK, "500", times=2)
+    slack.inject(SLACK, "timeout", times=1, hang_seconds=12)
+    secrets = {**vendor_secrets(), "slack-visitor-experience": f"{slack.url}/services/T000/B000/XXXX"}
+    stack = start_local_stack(config_dir=config, secrets=secrets, visibility_scale=0.02)
+
+    rating = {
+        "id": "901",
+        "person": {"id": "9", "email": "unhappy@example.org", "name": "Una Happy"},
+        "survey_type": "nps",
+        "score": 2,
+        "comment": "Dirty toilets",
+        "permalink": "https://delighted.com/r/901",
+        "created_at": 1796112000,
+        "updated_at": 1796112000,
+        "person_properties": {"touchpoint": "visit"},
+    }
+    body = json.dumps({"event_type": "survey_response.created", "event_id": "d-901", "event_data": rating}).encode()
+    adapter = adapter_for("delighted")
+    assert adapter is not None
+    url = f"{stack.url}/webhooks/delighted"
+    headers = adapter.signed_headers(stack.vendor_secrets["delighted"], body, url=url, now=datetime.now(UTC))
+    assert requests.post(url, data=body, headers=headers, timeout=20).status_code == 200
+    stack.wait_idle(timeout=180, settle=0.5)
+
+    calls = slack.calls(SLACK, method="POST")
+    faults = 2 + 2 + 1
+    assert len(calls) > faults, "the outage was really hit"
+    delivered = [c.json() for c in calls[faults:]]
+    assert delivered and all("Dirty toilets" in json.dumps(d) for d in delivered), "the alert reached Slack after it"
+    dlq = stack.resources["SurveyRouterDLQ"]
+    assert stack.queue_depths([dlq])[dlq]["visible"] == 0
