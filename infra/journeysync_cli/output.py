@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from journeysync_cli.local.state import StackInfo
 
 console = Console()
 err_console = Console(stderr=True)
@@ -23,3 +26,13 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def connect_or_exit() -> StackInfo:
+    """The stack every operator command talks to (the running local one, else the deployed one), or a clean exit."""
+    from journeysync_cli.local.state import StackNotFoundError, connect
+
+    try:
+        return connect()
+    except StackNotFoundError as exc:
+        fail(str(exc))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 ConfigOption = Annotated[
     str | None,
@@ -36,12 +36,7 @@ def mailchimp_view(member: dict[str, Any], tags: list[str]) -> dict[str, Any]:
 
 def read_contacts(destination: str, config_dir: str | None = None) -> list[dict[str, Any]]:
     """The destination's contacts as `[{"email", "unsubscribe_all", "topics": {name: OPT_IN|OPT_OUT}}]`."""
-    from journeysync_cli.local.state import StackNotFoundError, connect
-
-    try:
-        stack = connect()
-    except StackNotFoundError as exc:
-        fail(str(exc))
+    stack = connect_or_exit()
     from journeysync.config.loader import load_config
     from journeysync.destinations.settings import CrmToEmailSettings, build_syncer
     from journeysync.errors import ConfigError

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 if TYPE_CHECKING:
     from journeysync_cli.local.functions import LogLine
@@ -139,12 +139,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Fire one function now: in the running `journeysync dev` stack, else the deployed one (Lambda Invoke)."""
-        from journeysync_cli.local.state import StackNotFoundError, connect
-
-        try:
-            stack = connect()
-        except StackNotFoundError as exc:
-            fail(str(exc))
+        stack = connect_or_exit()
         payload = _read_event(event)
         if stack.mode == "local":
             result = _invoke_local(stack.control_url, stack.control_token, function, payload)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 QueueOption = Annotated[str | None, typer.Option("--queue", help="the DLQ's logical id (default: every DLQ)")]
 _PEEK_SECONDS = 30
@@ -70,12 +70,7 @@ def send_entry(message: dict[str, Any], index: int, fifo: bool) -> dict[str, Any
 
 
 def _connect() -> Any:
-    from journeysync_cli.local.state import StackNotFoundError, connect
-
-    try:
-        return connect()
-    except StackNotFoundError as exc:
-        fail(str(exc))
+    return connect_or_exit()
 
 
 def _arn(sqs: Any, url: str) -> str:

@@ -6,16 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 
 def _store_and_config() -> tuple[Any, Any, Any]:
-    from journeysync_cli.local.state import StackNotFoundError, connect
-
-    try:
-        stack = connect()
-    except StackNotFoundError as exc:
-        fail(str(exc))
+    stack = connect_or_exit()
     from journeysync.config.loader import load_config
     from journeysync.errors import ConfigError
     from journeysync.store.profiles import ProfileStore

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 FUNCTION = "ReconcileFunction"
 
@@ -66,12 +66,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     ) -> None:
         """Diff the email destinations against the profiles and backfill missed POS webhooks; repair."""
-        from journeysync_cli.local.state import StackNotFoundError, connect
-
-        try:
-            stack = connect()
-        except StackNotFoundError as exc:
-            fail(str(exc))
+        stack = connect_or_exit()
         doc = run_local(stack, dry_run=dry_run) if stack.mode == "local" else _invoke_deployed(stack, dry_run=dry_run)
         if as_json:
             print_json(doc)

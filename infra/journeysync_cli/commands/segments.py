@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 ConfigOption = Annotated[
     str | None,
@@ -18,12 +18,7 @@ ConfigOption = Annotated[
 
 def _memberships(config_dir: str | None) -> tuple[Any, Iterator[tuple[Any, frozenset[str]]]]:
     """The segments config and, lazily, (customer, segment names) for every live profile (one Scan, page by page)."""
-    from journeysync_cli.local.state import StackNotFoundError, connect
-
-    try:
-        stack = connect()
-    except StackNotFoundError as exc:
-        fail(str(exc))
+    stack = connect_or_exit()
     from journeysync.config.loader import load_config
     from journeysync.errors import ConfigError
     from journeysync.segments import SegmentEngine

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -16,12 +16,7 @@ def register(app: typer.Typer) -> None:
     @group.command("info")
     def info(as_json: Annotated[bool, typer.Option("--json", help="plain JSON on stdout")] = False) -> None:
         """Where the stack is (local moto server and gateway, or AWS), its resources and queue depths."""
-        from journeysync_cli.local.state import StackNotFoundError, connect
-
-        try:
-            stack = connect()
-        except StackNotFoundError as exc:
-            fail(str(exc))
+        stack = connect_or_exit()
         from journeysync.aws import client
 
         sqs = client("sqs")

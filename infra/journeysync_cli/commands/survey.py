@@ -7,19 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from journeysync_cli.output import console, fail, print_json
+from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 survey_app = typer.Typer(help="One-click survey links.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Low-rating alerts routed to staff.", no_args_is_help=True)
 
 
 def _stack() -> Any:
-    from journeysync_cli.local.state import StackNotFoundError, connect
-
-    try:
-        return connect()
-    except StackNotFoundError as exc:
-        fail(str(exc))
+    return connect_or_exit()
 
 
 @survey_app.command("links")
