@@ -167,6 +167,8 @@ class Provisioner:
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
             "AWS::Logs::LogGroup": self._log_group,
+            "AWS::CloudWatch::Dashboard": self._dashboard,
+            "AWS::SNS::TopicPolicy": self._topic_policy,
         }
 
     # ------------------------------------------------------------------ naming
@@ -580,7 +582,27 @@ class Provisioner:
     def _log_group(self, lid: str, props: dict[str, Any]) -> Physical:
         name = self.name_for(lid, props.get("LogGroupName"))
         self._created(lambda: self.client("logs").create_log_group(logGroupName=name), lambda: {})
+        if props.get("RetentionInDays"):
+            self.client("logs").put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
         return Physical(lid, "AWS::Logs::LogGroup", name, {"Arn": arn("logs", f"log-group:{name}:*")})
+
+    def _dashboard(self, lid: str, props: dict[str, Any]) -> Physical:
+        name = self.name_for(lid, props.get("DashboardName"))
+        body = props["DashboardBody"]
+        self.client("cloudwatch").put_dashboard(
+            DashboardName=name, DashboardBody=body if isinstance(body, str) else json.dumps(body)
+        )
+        return Physical(lid, "AWS::CloudWatch::Dashboard", name)
+
+    def _topic_policy(self, lid: str, props: dict[str, Any]) -> Physical:
+        policy = props["PolicyDocument"]
+        for topic_arn in props.get("Topics") or []:
+            self.client("sns").set_topic_attributes(
+                TopicArn=topic_arn,
+                AttributeName="Policy",
+                AttributeValue=policy if isinstance(policy, str) else json.dumps(policy),
+            )
+        return Physical(lid, "AWS::SNS::TopicPolicy", f"{self.stack_name}-{lid}")
 
 
 def looks_like_email(value: str) -> bool:

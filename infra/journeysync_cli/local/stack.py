@@ -50,6 +50,14 @@ LOCAL_API_HOST = f"local.execute-api.{LOCAL_REGION}.amazonaws.com"
 __all__ = ["HandlerFailedError", "LocalStack", "TemplateError"]
 
 
+def local_parameters(root: Path) -> dict[str, str]:
+    """The example organisation's deploy parameters (sender, ops address) the local stack starts with."""
+    import json
+
+    path = root / "infra" / "local-parameters.json"
+    return {str(k): str(v) for k, v in json.loads(path.read_text()).items()} if path.is_file() else {}
+
+
 def dev_secret(vendor: str) -> str:
     return f"dev-{vendor}-secret"
 
@@ -255,7 +263,8 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self._raw = load_template(self.template_path)
-        overrides = dict(self._parameter_overrides or {})
+        # the organisation's parameters of a real deploy; locally the example museum's (infra/local-parameters.json)
+        overrides = {**local_parameters(self.template_path.parent), **(self._parameter_overrides or {})}
         if "Stage" in (self._raw.get("Parameters") or {}):
             overrides.setdefault("Stage", "local")
         params = parameter_values(self._raw, overrides)
@@ -379,7 +388,7 @@ class LocalStack:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
                 "_HANDLER": props["Handler"],
                 "POWERTOOLS_SERVICE_NAME": props["Handler"].split(".", 1)[0],
                 "JOURNEYSYNC_SECRETS_PREFIX": self.secrets_prefix,
@@ -426,7 +435,8 @@ class LocalStack:
             try:
                 client.create_secret(Name=name, SecretString=value)
             except client.exceptions.ResourceExistsException:
-                if not self.attach:
+                # the template generates its own signing keys; locally the printed dev value replaces them
+                if not (self.attach or vendor in SIGNING_KEYS):
                     raise
                 client.put_secret_value(SecretId=name, SecretString=value)
 
