@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from journeysync.config.loader import load_config
 from journeysync.config.routing import RoutingConfig
 from journeysync.errors import BadInputError
 from journeysync.models.customer import Customer, JourneyPosition, Profile, RatingSummary
-from journeysync_cli.local.template import load_template
+from journeysync_cli.local.template import load_template, repo_root
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -88,6 +89,11 @@ def test_the_crm_owner_gets_the_alert_else_round_robin_within_the_team(routing: 
     assert members == ["membership@riverside-museum.example", "membership-lead@riverside-museum.example"] * 2
 
 
-def test_the_template_sender_is_the_configured_alert_from(routing: RoutingConfig) -> None:
-    identity = load_template()["Resources"]["AlertSenderIdentity"]["Properties"]["EmailIdentity"]
-    assert identity == routing.alert_from
+def test_the_template_sender_is_a_deploy_parameter_and_the_local_stack_uses_the_demo_alert_from(
+    routing: RoutingConfig,
+) -> None:
+    template = load_template()
+    assert template["Resources"]["AlertSenderIdentity"]["Properties"]["EmailIdentity"] == {"Ref": "SenderAddress"}
+    assert "Default" not in template["Parameters"]["SenderAddress"]
+    local = json.loads((repo_root() / "infra" / "local-parameters.json").read_text())
+    assert local["SenderAddress"] == routing.alert_from

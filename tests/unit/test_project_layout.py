@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from journeysync_cli.local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_ONLY = {"typer", "rich"}
+RUNTIME_PROVIDED = {"boto3"}  # the Lambda runtime's own boto3 (a copy in the layer only slows every cold start)
+LAYERS = {"shared": ROOT / "shared", "report": ROOT / "layers" / "report"}
+REPORT_ONLY = {"pygal"}
 
 
 def _name(requirement: str) -> str:
@@ -17,15 +23,34 @@ def _name(requirement: str) -> str:
     return requirement.lower()
 
 
+def _requirements(path: Path) -> set[str]:
+    return {line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")}
+
+
 def test_layer_requirements_match_the_runtime_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = {d for d in project["dependencies"] if _name(d) not in CLI_ONLY}
-    layer = {
-        line.strip()
-        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    assert layer == runtime
+    runtime = {d for d in project["dependencies"] if _name(d) not in CLI_ONLY | RUNTIME_PROVIDED}
+    shared = _requirements(LAYERS["shared"] / "requirements.txt")
+    report = _requirements(LAYERS["report"] / "requirements.txt")
+    assert shared == {d for d in runtime if _name(d) not in REPORT_ONLY}
+    assert report == {d for d in runtime if _name(d) in REPORT_ONLY}
+
+
+def _locked(lock: Path) -> dict[str, str]:
+    """name → version of every `name==version \\` entry, each followed by at least one sha256 hash."""
+    text = lock.read_text()
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", text, re.M)
+    assert len(entries) == len(re.findall(r"^[A-Za-z0-9_.-]+==", text, re.M)), f"{lock}: an entry without hashes"
+    return {name.lower(): version for name, version, _ in entries}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_each_layer_lock_pins_every_requirement_with_hashes_and_leaves_boto3_to_the_runtime(layer: str) -> None:
+    locked = _locked(LAYERS[layer] / "requirements.lock")
+    wanted = {_name(r) for r in _requirements(LAYERS[layer] / "requirements.txt")}
+    assert wanted <= set(locked), f"make lock: {sorted(wanted - set(locked))} not pinned"
+    assert not {"boto3", "botocore", "s3transfer"} & set(locked)
+    assert "pygal" not in locked or layer == "report"
 
 
 def test_every_function_handler_points_at_a_real_module() -> None:
