@@ -92,3 +92,33 @@ def test_cli_help_lists_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "config" in result.output
+
+
+def _shipped_copy(tmp_path: Path) -> Path:
+    for source in SHIPPED.glob("*.yaml"):
+        (tmp_path / source.name).write_text(source.read_text())
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["catalogue.yaml", "journeys.yaml", "segments.yaml", "routing.yaml"])
+def test_a_missing_config_file_is_a_startup_error_naming_it(tmp_path: Path, name: str) -> None:
+    (_shipped_copy(tmp_path) / name).unlink()
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert exc.value.source == str(tmp_path / name)
+    assert "missing" in exc.value.message
+
+
+def test_a_misnamed_config_file_is_named_with_the_name_it_should_have(tmp_path: Path) -> None:
+    config = _shipped_copy(tmp_path)
+    (config / "routing.yaml").rename(config / "routing.yml")
+    with pytest.raises(ConfigError) as exc:
+        load_config(config)
+    assert exc.value.source.endswith("routing.yaml")
+    assert "found routing.yml: rename it to routing.yaml" in exc.value.message
+
+
+def test_an_empty_config_directory_like_a_bare_opt_runs_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert exc.value.source.endswith(".yaml")

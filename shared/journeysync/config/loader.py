@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -53,9 +53,9 @@ def default_config_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "infra" / "config"
 
 
-def _load_file(path: Path, model: type[M]) -> M:
+def _load_file(path: Path, model: type[M]) -> M | None:
     if not path.exists():
-        return model()
+        return None
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -73,17 +73,34 @@ def _load_file(path: Path, model: type[M]) -> M:
         raise ConfigError(str(path), field, msg) from None
 
 
+def _missing(root: Path, name: str) -> ConfigError:
+    """A required file that is not there: named, with a near miss (routing.yml, Routing.yaml) if there is one."""
+    stem = name.removesuffix(".yaml")
+    near = sorted(p.name for p in root.iterdir() if p.is_file() and p.stem.lower() == stem and p.name != name)
+    hint = f"found {', '.join(near)}: rename it to {name}" if near else "every deployment needs it (copy it from infra/config)"
+    return ConfigError(str(root / name), "(file)", f"required configuration file missing; {hint}")
+
+
 def load_config(directory: Path | str | None = None) -> AppConfig:
-    """Read every known file in `directory`; a missing file means that feature's defaults."""
+    """Read and validate every file in `directory`; all four are required.
+
+    A file that is missing is an error, never silent defaults: on Lambda `/opt` always exists, so a
+    mis-packaged config layer would otherwise run with no journeys, no segments and a placeholder sender.
+    Files that are present are validated first, so a broken file is reported before a missing one.
+    """
     root = Path(directory) if directory is not None else default_config_dir()
     if not root.is_dir():
         raise ConfigError(str(root), "(directory)", "configuration directory not found")
+    loaded = {name: _load_file(root / name, model) for name, model in FILES.items()}
+    for name, value in loaded.items():
+        if value is None:
+            raise _missing(root, name)
     return AppConfig(
         directory=root,
-        catalogue=_load_file(root / "catalogue.yaml", Catalogue),
-        journeys=_load_file(root / "journeys.yaml", JourneysConfig),
-        segments=_load_file(root / "segments.yaml", SegmentsConfig),
-        routing=_load_file(root / "routing.yaml", RoutingConfig),
+        catalogue=cast(Catalogue, loaded["catalogue.yaml"]),
+        journeys=cast(JourneysConfig, loaded["journeys.yaml"]),
+        segments=cast(SegmentsConfig, loaded["segments.yaml"]),
+        routing=cast(RoutingConfig, loaded["routing.yaml"]),
     )
 
 
