@@ -163,10 +163,13 @@ def connect(path: Path | None = None, stack_name: str | None = None, apply: bool
 
 def _from_cloudformation(stack_name: str) -> StackInfo:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    cfn = boto3.client("cloudformation")
+    no_local = f"no local stack is running here (start one with `journeysync dev`; it writes {STATE_DIR}/{STATE_FILE})"
     try:
+        # the client itself needs a region: created inside the try, so a bare machine gets a sentence, not a traceback
+        cfn = boto3.client("cloudformation")
+        region = cfn.meta.region_name
         stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
         resources: dict[str, str] = {}
         types: dict[str, str] = {}
@@ -174,10 +177,34 @@ def _from_cloudformation(stack_name: str) -> StackInfo:
             for item in page["StackResourceSummaries"]:
                 resources[item["LogicalResourceId"]] = item.get("PhysicalResourceId", "")
                 types[item["LogicalResourceId"]] = item["ResourceType"]
-    except (ClientError, BotoCoreError) as exc:
+    except NoRegionError:
         raise StackNotFoundError(
-            f"no local stack is running here (no live {STATE_DIR}/{STATE_FILE}; start one with `journeysync dev`) "
-            f"and the deployed stack {stack_name!r} could not be read: {exc}"
-        ) from exc
+            f"{no_local}, and no AWS region is set to find the deployed stack {stack_name!r} "
+            "(set AWS_REGION or AWS_PROFILE, or run `aws configure`)"
+        ) from None
+    except NoCredentialsError:
+        raise StackNotFoundError(
+            f"{no_local}, and no AWS credentials were found to read the deployed stack {stack_name!r} "
+            "(run `aws configure` or `aws sso login`, or set AWS_PROFILE)"
+        ) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") == "ValidationError" and "does not exist" in str(error.get("Message")):
+            raise StackNotFoundError(
+                f"{no_local}, and there is no deployed stack {stack_name!r} in {region} "
+                "(deploy with `make deploy`, or set JOURNEYSYNC_STACK_NAME / AWS_REGION to the one you have)"
+            ) from None
+        raise StackNotFoundError(
+            f"{no_local}, and the deployed stack {stack_name!r} in {region} could not be read: {exc}"
+        ) from None
+    except BotoCoreError as exc:
+        raise StackNotFoundError(f"{no_local}, and the deployed stack {stack_name!r} could not be read: {exc}") from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
-    return StackInfo(mode="aws", name=stack_name, resources=resources, outputs=outputs, types=types)
+    return StackInfo(
+        mode="aws",
+        name=stack_name,
+        resources=resources,
+        outputs=outputs,
+        types=types,
+        secrets_prefix=str(outputs.get("SecretsPrefix") or "journeysync/"),
+    )
