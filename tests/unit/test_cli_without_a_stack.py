@@ -1,0 +1,74 @@
+"""Every command that talks to a stack, run where there is none and no AWS region: one line, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from journeysync_cli.main import app
+
+# commands that need no stack (they start one, or read only local files)
+NO_STACK = {"demo", "dev", "config", "inventory"}
+
+
+def _leaves(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    if getattr(command, "commands", None):  # a group (typer's own click classes: duck-typed)
+        return [leaf for name, sub in command.commands.items() for leaf in _leaves(sub, (*path, name))]
+    return [(path, command)]
+
+
+def _value(param: Any, tmp: Path) -> str:
+    kind = getattr(param, "type", None)
+    name = type(kind).__name__
+    if getattr(kind, "choices", None):
+        return str(next(iter(kind.choices)))
+    if name in ("IntParamType", "FloatParamType", "IntRange", "FloatRange"):
+        return "1"
+    if name == "Path":
+        return str(tmp / "out")
+    if name == "DateTime":
+        return "2026-01-01"
+    return "someone@example.org"
+
+
+def _args(command: Any, tmp: Path) -> list[str]:
+    args: list[str] = []
+    for param in command.params:
+        if not param.required:
+            continue
+        if param.param_type_name == "option":
+            args += [param.opts[0], _value(param, tmp)]
+        else:
+            args.append(_value(param, tmp))
+    return args
+
+
+STACK_COMMANDS = [leaf for leaf in _leaves(typer.main.get_command(app)) if leaf[0][0] not in NO_STACK]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in STACK_COMMANDS], ids=" ".join)
+def test_with_no_local_stack_and_no_region_the_command_says_what_to_do_in_one_line(
+    path: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("JOURNEYSYNC_STATE_FILE", str(tmp_path / ".journeysync" / "stack.json"))
+    monkeypatch.chdir(tmp_path)
+    command = dict(STACK_COMMANDS)[path]
+    result = CliRunner().invoke(app, [*path, *_args(command, tmp_path)])
+    assert isinstance(result.exception, SystemExit), f"{' '.join(path)} raised {result.exception!r}"
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert "Traceback" not in result.output
+    assert lines and "journeysync dev" in lines[-1] and "AWS_REGION" in lines[-1], result.output
+
+
+def test_the_walk_finds_the_stack_commands() -> None:
+    names = {" ".join(p) for p, _ in STACK_COMMANDS}
+    assert {"profile get", "report", "stack info"} <= names
