@@ -267,6 +267,7 @@ class LocalStack:
         overrides = {**local_parameters(self.template_path.parent), **(self._parameter_overrides or {})}
         if "Stage" in (self._raw.get("Parameters") or {}):
             overrides.setdefault("Stage", "local")
+        overrides["AWS::StackName"] = self.stack_name
         params = parameter_values(self._raw, overrides)
         cfn = translate(self._raw, params)
         if self._moto_url is None:
@@ -401,6 +402,8 @@ class LocalStack:
                 env[key] = text
                 if looks_like_email(text):
                     emails.add(text)
+            # the stack's own namespace for secrets wins over the template's SecretsPrefix (stacks share a moto server)
+            env["JOURNEYSYNC_SECRETS_PREFIX"] = self.secrets_prefix
             if not env.get("JOURNEYSYNC_SQUARE_NOTIFICATION_URL"):  # the template leaves it empty to mean "our own URL"
                 env["JOURNEYSYNC_SQUARE_NOTIFICATION_URL"] = f"{gateway_url}/webhooks/square"
             if env.get("JOURNEYSYNC_CONFIG_DIR", "").startswith("/opt"):
