@@ -470,7 +470,7 @@ class Provisioner:
         value = props.get("SecretString")
         if value is None:
             spec = props.get("GenerateSecretString") or {}
-            generated = token_source.token_urlsafe(max(8, int(spec.get("PasswordLength", 32))))
+            generated = generated_password(spec)
             if spec.get("SecretStringTemplate") and spec.get("GenerateStringKey"):
                 doc = json.loads(spec["SecretStringTemplate"])
                 doc[spec["GenerateStringKey"]] = generated
@@ -603,6 +603,18 @@ class Provisioner:
                 AttributeValue=policy if isinstance(policy, str) else json.dumps(policy),
             )
         return Physical(lid, "AWS::SNS::TopicPolicy", f"{self.stack_name}-{lid}")
+
+
+def generated_password(spec: dict[str, Any]) -> str:
+    """What Secrets Manager's GenerateSecretString would give: PasswordLength characters of the allowed kinds."""
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    if str(spec.get("ExcludePunctuation", "false")).lower() != "true":
+        alphabet += "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    excluded = str(spec.get("ExcludeCharacters", ""))
+    alphabet = "".join(c for c in alphabet if c not in excluded)
+    return "".join(token_source.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
 
 
 def looks_like_email(value: str) -> bool:
