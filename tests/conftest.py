@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,17 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "journeysync-test")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "journeysync-test")
 os.environ.setdefault("POWERTOOLS_DEV", "false")
+
+
+@pytest.fixture(scope="session")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real `sam build` of template.yaml (for this machine's architecture), once per test process.
+
+    Tests that use it carry `pytest.mark.xdist_group("sam-build")` so they share one build.
+    """
+    from bench.lambda_sandbox import build_for_this_machine
+
+    return build_for_this_machine(tmp_path_factory.mktemp("sam") / "build")
 
 
 @pytest.fixture(scope="session")

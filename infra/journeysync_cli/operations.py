@@ -139,7 +139,7 @@ def check_sender(stack: StackInfo, sesv2: Any) -> list[Check]:
             found = sesv2.get_email_identity(EmailIdentity=identity)
         except sesv2.exceptions.NotFoundException:
             continue
-        if found.get("VerifiedForSendingStatus"):
+        if found.get("VerificationStatus") == "SUCCESS":
             verified = identity
             break
     checks.append(

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from bench.lambda_sandbox import Handler, build_for_this_machine, handlers, run_handler, runtime_dir
+from bench.lambda_sandbox import Handler, handlers, run_handler, runtime_dir
 from tests.deploy_parameters import DEPLOY_PARAMETERS
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600), pytest.mark.xdist_group("sam-build")]
 
 BROKEN_PACKAGING = ("ImportError", "ModuleNotFoundError", "SyntaxError", "AttributeError", "ConfigError")
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_for_this_machine(tmp_path_factory.mktemp("sam") / "build")
+def build(sam_build: Path) -> Path:
+    return sam_build
 
 
 @pytest.fixture(scope="module")
