@@ -10,8 +10,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-import phonenumbers
-
 KeyKind = Literal["email", "phone", "ext"]
 
 _KIND_RANK: dict[str, int] = {"email": 0, "phone": 1, "ext": 2}
@@ -28,6 +26,8 @@ def normalise_email(raw: str) -> str:
 
 def normalise_phone(raw: str, default_region: str = "GB") -> str:
     """Parse with libphonenumber and format as E.164; reject invalid numbers."""
+    import phonenumbers  # imported on the first phone number: most events carry an email only
+
     try:
         parsed = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:

@@ -11,14 +11,22 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
 
 from journeysync.connectors.ratelimit import TokenBucket
 from journeysync.errors import FatalError, RetriableError
+
+if TYPE_CHECKING:  # requests is imported on the first call: most invocations never call a vendor API
+    import requests
+
+def _requests() -> Any:
+    import requests
+
+    return requests
+
 
 RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = (3.05, 10.0)
@@ -75,7 +83,11 @@ class HttpConnector:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self.limiter = limiter
         self.timeout = timeout
         self.sleep = sleep
@@ -124,7 +136,7 @@ class HttpConnector:
         self.calls += 1
         try:
             response = self.session.request(method, self.url(path), headers=headers, timeout=self.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (_requests().ConnectionError, _requests().Timeout) as exc:
             raise VendorRetriableError(f"{self.name} unreachable: {type(exc).__name__}") from None
         if response.status_code in accepted:
             return response
