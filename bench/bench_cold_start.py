@@ -4,8 +4,8 @@ Each handler runs in a fresh interpreter that sees only its built function direc
 runtime's boto3 (bench/lambda_sandbox.py), and is invoked once with an event of its trigger's shape; its
 first AWS call is answered at once as unreachable, so the figure is Python's own work (imports, clients,
 config, models), not the network. The baseline is `import boto3` + one client in the same kind of
-interpreter in the same run, so the ratio means the same on any machine. Targets: webhook_ingest ≤ 1.5×,
-the others ≤ 1.3×.
+interpreter in the same run, so the ratio means the same on any machine. Targets: webhook_ingest ≤ 1.5x,
+the others ≤ 1.3x.
 """
 
 from __future__ import annotations

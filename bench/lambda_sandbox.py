@@ -228,7 +228,7 @@ def run_handler(handler: Handler | None, runtime: Path, timeout: float = 60) -> 
         "name": handler.logical_id if handler else "baseline",
         "event": handler.event if handler else None,
     }
-    env = {
+    env: dict[str, str] = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "AWS_REGION": "eu-west-2",
@@ -237,7 +237,7 @@ def run_handler(handler: Handler | None, runtime: Path, timeout: float = 60) -> 
         "AWS_SECRET_ACCESS_KEY": "sandbox",
         "AWS_ENDPOINT_URL": UNREACHABLE,
         "AWS_MAX_ATTEMPTS": "1",
-        "AWS_LAMBDA_FUNCTION_NAME": spec["name"],
+        "AWS_LAMBDA_FUNCTION_NAME": str(spec["name"]),
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         **(handler.env if handler else {}),
     }

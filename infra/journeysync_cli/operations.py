@@ -175,7 +175,8 @@ def _rule_name(physical: str) -> tuple[str, str | None]:
 def check_schedules(stack: StackInfo, events: Any) -> list[Check]:
     if stack.mode == "local":
         return [Check("schedules", "ok", "the local runtime runs every Schedule event itself")]
-    disabled, enabled = [], []
+    disabled: list[str] = []
+    enabled: list[str] = []
     for logical_id, physical in stack.of_type("AWS::Events::Rule").items():
         name, bus = _rule_name(physical)
         rule = events.describe_rule(Name=name, **({"EventBusName": bus} if bus else {}))

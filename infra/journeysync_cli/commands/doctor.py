@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
         stack = connect_or_exit()
         checks: list[ops.Check] = []
-        probes = (
+        probes: tuple[tuple[str, Callable[[], list[ops.Check]]], ...] = (
             ("secrets", lambda: ops.check_secrets(stack, client("secretsmanager"))),
             ("SES sender", lambda: ops.check_sender(stack, client("sesv2"))),
             ("schedules", lambda: ops.check_schedules(stack, client("events"))),
