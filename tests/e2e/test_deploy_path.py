@@ -61,9 +61,12 @@ def journeysync(*args: str, input: str | None = None) -> Any:
 
 def test_the_built_template_deploys_for_any_organisation(deployed: LocalStack) -> None:
     ses = deployed.client("sesv2")
+    assert deployed.resources["AlertSenderIdentity"] == DEPLOY_PARAMETERS["SenderAddress"]
     identities = {i["IdentityName"] for i in ses.list_email_identities()["EmailIdentities"]}
     assert DEPLOY_PARAMETERS["SenderAddress"] in identities
-    assert not any("riverside" in i for i in identities)
+    for function in ("SurveyRouterFunction", "AlertEscalatorFunction"):
+        assert deployed.env[function]["JOURNEYSYNC_ALERT_FROM"] == DEPLOY_PARAMETERS["SenderAddress"]
+    assert deployed.env["ReconcileFunction"]["JOURNEYSYNC_OPS_EMAIL"] == DEPLOY_PARAMETERS["OpsEmail"]
 
     sns = deployed.client("sns")
     topic = deployed.resources["AlarmTopic"]
@@ -86,7 +89,7 @@ def test_the_built_template_deploys_for_any_organisation(deployed: LocalStack) -
     assert len(key) == 64 and key.isalnum()
 
 
-def test_secrets_set_then_the_printed_url_accepts_a_signed_webhook_and_doctor_reports(deployed: LocalStack) -> None:
+def test_secrets_set_then_the_printed_url_accepts_a_signed_webhook_and_doctor_reports_then_fails_on_a_dlq(deployed: LocalStack) -> None:
     code, out = journeysync("secrets", "set", "cloudevents", "--stdin", input=f"  {CLOUDEVENTS_SECRET}\n")
     assert code == 0, out
     stored = deployed.client("secretsmanager").get_secret_value(SecretId=f"{deployed.secrets_prefix}cloudevents")
@@ -118,10 +121,8 @@ def test_secrets_set_then_the_printed_url_accepts_a_signed_webhook_and_doctor_re
     assert by_name["last reconcile"]["status"] == "warn"  # never ran yet
     assert code == 0
 
-
-def test_doctor_fails_on_a_dead_lettered_message_and_says_where_to_look(deployed: LocalStack) -> None:
-    sqs = deployed.client("sqs")
-    sqs.send_message(QueueUrl=deployed.resources["CrmPushDLQ"], MessageBody="{}")
+    # a record dead-letters: doctor fails and says where to look
+    deployed.client("sqs").send_message(QueueUrl=deployed.resources["CrmPushDLQ"], MessageBody="{}")
     code, checks = journeysync("doctor", "--json")
     dlq = next(c for c in checks if c["name"] == "dead-letter queues")
     assert code == 1 and dlq["status"] == "fail" and "CrmPushDLQ 1" in dlq["detail"]
