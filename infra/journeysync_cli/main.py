@@ -33,5 +33,24 @@ def _register_commands() -> None:
 
 _register_commands()
 
+
+def main() -> None:
+    """The console script: `app`, with AWS errors no command anticipated ending in one line, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        app()
+    except (BotoCoreError, ClientError) as exc:
+        from journeysync_cli.output import err_console
+
+        err_console.print(
+            f"[bold red]error:[/] AWS refused or could not be reached: {exc} "
+            "(check AWS_PROFILE / AWS_REGION and the stack's permissions, or start a local stack with `journeysync dev`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

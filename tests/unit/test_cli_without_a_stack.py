@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +13,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
+from journeysync_cli.local.moto_server import MotoEndpoint
 from journeysync_cli.main import app
 
 # commands that need no stack (they start one, or read only local files)
@@ -74,3 +79,20 @@ def test_with_no_local_stack_and_no_region_the_command_says_what_to_do_in_one_li
 def test_the_walk_finds_the_stack_commands() -> None:
     names = {" ".join(p) for p, _ in STACK_COMMANDS}
     assert {"profile get", "report", "stack info"} <= names
+
+
+def test_an_aws_error_no_command_anticipated_ends_in_one_line(tmp_path: Path, moto_endpoint: MotoEndpoint) -> None:
+    """The console script's last resort: a stack whose table AWS does not have (a ClientError mid-command)."""
+    state = tmp_path / "stack.json"
+    state.write_text(json.dumps({
+        "pid": os.getpid(), "stack_name": "s", "moto_url": moto_endpoint.url,
+        "resources": {"Table": {"ref": "no-such-table", "type": "AWS::DynamoDB::Table"}},
+    }))
+    env = {**os.environ, "JOURNEYSYNC_STATE_FILE": str(state)}
+    done = subprocess.run(
+        [sys.executable, "-m", "journeysync_cli.main", "profile", "get", "--email", "a@example.org"],
+        capture_output=True, text=True, env=env, timeout=60, check=False, cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error:"), done.stderr
