@@ -91,3 +91,16 @@ def test_the_crm_owner_gets_the_alert_else_round_robin_within_the_team(routing: 
 def test_the_template_sender_is_the_configured_alert_from(routing: RoutingConfig) -> None:
     identity = load_template()["Resources"]["AlertSenderIdentity"]["Properties"]["EmailIdentity"]
     assert identity == routing.alert_from
+
+
+def test_a_crm_owner_outside_routing_yaml_never_receives_the_alert(routing: RoutingConfig) -> None:
+    # the owner comes from an event, so an attacker's address must fall back to the team's round-robin
+    assert assignee(routing, "membership", "attacker@evil.example", 1) == "membership-lead@riverside-museum.example"
+    assert assignee(routing, "membership", "x@riverside-museum.example.evil.example", 0) != (
+        "x@riverside-museum.example.evil.example"
+    )
+    bare = routing.model_copy(update={"staff_domains": ()})
+    assert assignee(bare, "membership", "owner@riverside-museum.example", 0) == "membership@riverside-museum.example"
+    assert assignee(bare, "membership", "Cinema-Manager@riverside-museum.example", 0) == (
+        "cinema-manager@riverside-museum.example"
+    )

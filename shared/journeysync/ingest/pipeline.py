@@ -34,6 +34,7 @@ class Reply:
     # for logs and metrics only (never PII)
     vendor_event_id: str | None = None
     event_type: str = ""
+    reason: str = ""  # why a request was refused, for our logs only (never on the wire)
 
     def to_apigw(self) -> dict[str, Any]:
         return {
@@ -58,9 +59,9 @@ class IngestDeps:
         return ParseContext(catalogue=self.catalogue, api_base_urls=self.settings.api_base_urls())
 
 
-def signature_rejected() -> Reply:
+def signature_rejected(reason: str = "signature mismatch") -> Reply:
     # the same bare answer for every signature problem: a forger learns nothing from it
-    return Reply(401, {"error": "signature mismatch"})
+    return Reply(401, {"error": "signature mismatch"}, reason=reason)
 
 
 def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POST") -> Reply:
@@ -68,9 +69,10 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
     if adapter is None:
         return Reply(404, {"error": f"unknown vendor {request.vendor!r}"})
     secret = deps.secret(adapter.name)
-    if not secret:
-        # fail closed: an endpoint whose key is missing must not accept unsigned input
-        return Reply(503, {"error": f"webhooks from {adapter.name} are not configured"}, {"retry-after": "300"})
+    if not secret or not secret.strip():
+        # fail closed, and answer exactly as for a bad signature so a stranger cannot tell which vendors
+        # are set up; the real reason goes to our logs (and the WebhookSecretMissing metric)
+        return signature_rejected(f"no webhook secret configured for {adapter.name}")
     if method == "GET":
         return _answer_get(adapter, request, secret)
     try:

@@ -25,6 +25,7 @@ from typing import Any
 
 from journeysync.config.loader import AppConfig
 from journeysync.errors import BadInputError, FatalError
+from journeysync.store.budget import ItemTooLargeError
 from journeysync.models.changes import ProfileChanged
 from journeysync.models.events import CustomerEvent
 from journeysync.models.validation import parse_json_model
@@ -145,7 +146,12 @@ def process_events(
             report.dead_lettered += 1
             return
         ev = parsed[record.message_id]
-        result = apply_once(ev)
+        try:
+            result = apply_once(ev)
+        except ItemTooLargeError as exc:  # permanent: park it now rather than block the group until redrive
+            _dead_letter(deps, record, str(exc))
+            report.dead_lettered += 1
+            return
         if on_outcome is not None:
             on_outcome(ev, fresh.get(ev.id) or result)
 
