@@ -25,7 +25,6 @@ from typing import Any
 
 from journeysync.config.loader import AppConfig
 from journeysync.errors import BadInputError, FatalError
-from journeysync.store.budget import ItemTooLargeError
 from journeysync.models.changes import ProfileChanged
 from journeysync.models.events import CustomerEvent
 from journeysync.models.validation import parse_json_model
@@ -33,6 +32,7 @@ from journeysync.profile.fold import FoldContext, derive, same_state
 from journeysync.profile.journeys import positions
 from journeysync.profile.publish import Publisher, profile_changed
 from journeysync.profile.resolve import Outcome, ProfileEngine
+from journeysync.store.budget import ItemTooLargeError
 from journeysync.store.profiles import ProfileStore
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
