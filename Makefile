@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-local
 
-.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean
+.PHONY: help install lint typecheck cfn-lint unit test demo dev bench fuzz clean
 
 help:
 	@echo "make test   - set up .venv, then ruff, mypy, cfn-lint and the whole test suite"
 	@echo "make demo   - set up .venv, then run a realistic day of a membership organisation through the local stack"
 	@echo "make bench  - set up .venv, then run the benchmarks in bench/ (never part of make test)"
 	@echo "make dev    - set up .venv, then start the local stack (journeysync dev) in the foreground"
+	@echo "make fuzz   - 10,000 schemathesis + signed hostile requests through the local stack; prints cases and 5xx"
 
 $(BIN)/python:
 	@echo "==> creating virtualenv $(VENV) with $(PYTHON)"
@@ -62,6 +63,16 @@ demo: $(RUN_STAMP)
 
 dev: $(RUN_STAMP)
 	@$(BIN)/journeysync dev
+
+# schemathesis (both OpenAPI documents) + validly signed hostile deliveries through the local stack's handlers;
+# prints "fuzz: <cases> cases, <n> 5xx (...)". FUZZ_CASES / FUZZ_SEED to change the run.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 15
+
+fuzz: $(STAMP)
+	@echo "==> fuzz ($(FUZZ_CASES) cases, seed $(FUZZ_SEED))"
+	@JOURNEYSYNC_FUZZ_CASES=$(FUZZ_CASES) JOURNEYSYNC_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest \
+		tests/e2e/test_fuzz.py -q -s --no-header -p no:randomly -p no:cacheprovider --timeout=0
 
 bench: $(STAMP)
 	@echo "==> benchmarks (bench/)"
