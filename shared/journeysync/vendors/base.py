@@ -146,9 +146,10 @@ class VendorApi(HttpConnector):
         """GET and decode; a 200 whose body is not JSON is the vendor's fault, so it is fatal, not a crash."""
         response = self.request("GET", path_or_url, ok=(200,), params=dict(params or {}), headers=dict(headers or {}))
         try:
-            return response.json()
+            doc = response.json()
         except ValueError:
             raise FatalError(f"{self.name} answered 200 with a body that is not JSON") from None
+        return scrub_json(doc)  # half a surrogate pair from a vendor must not fail the queue send later
 
 
 @dataclass(frozen=True)
