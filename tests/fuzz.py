@@ -90,13 +90,15 @@ def hostile_body(draw: Any, vendor: str) -> bytes:
 
 
 @st.composite
-def signed_hostile_delivery(draw: Any, vendor: str) -> tuple[bytes, dict[str, str]]:
-    """A hostile body for `vendor` and the headers that make its signature valid (the strategy per vendor);
-    the secret travels in the URL for path-token vendors, so their headers are only the content type."""
+def signed_hostile_delivery(draw: Any, vendor: str, secret: str, url: str) -> tuple[bytes, dict[str, str]]:
+    """A hostile body for `vendor` and the headers that make it validly signed with `secret` (as if sent to
+    `url`, which Square signs). Path-token vendors sign nothing: their secret goes in the URL."""
     adapter = adapter_for(vendor)
     assert adapter is not None
     body = draw(hostile_body(vendor))
-    return body, {"content-type": adapter.content_type}
+    headers = {"content-type": adapter.content_type}
+    headers.update(adapter.signed_headers(secret, body, url=url, now=datetime.now(UTC)))
+    return body, headers
 
 
 # --------------------------------------------------------------------------- schemathesis cases
@@ -226,7 +228,11 @@ def run_fuzz(target: Target, cases: int, seed_value: int) -> FuzzResult:
     """`cases` requests: half schemathesis cases (signed 60% of the time), half signed hostile vendor deliveries."""
     result = FuzzResult()
     rnd = random.Random(seed_value)
-    deliveries = st.sampled_from(VENDORS).flatmap(lambda v: st.tuples(st.just(v), signed_hostile_delivery(v)))
+    deliveries = st.sampled_from(VENDORS).flatmap(
+        lambda v: st.tuples(
+            st.just(v), signed_hostile_delivery(v, target.stack.vendor_secrets[v], target.sign_url(v))
+        )
+    )
     strategy = st.one_of(schemathesis_cases().map(lambda c: ("case", c)), deliveries.map(lambda d: ("vendor", d)))
 
     @seed(seed_value)
@@ -239,13 +245,7 @@ def run_fuzz(target: Target, cases: int, seed_value: int) -> FuzzResult:
             method, url, kwargs = _schemathesis_request(target, value, rnd)
         else:
             vendor, (body, headers) = value
-            adapter = adapter_for(vendor)
-            assert adapter is not None
-            url = target.webhook_url(vendor)
-            if vendor not in PATH_TOKEN_VENDORS:
-                headers = {**headers, **adapter.signed_headers(target.stack.vendor_secrets[vendor], body,
-                                                                url=target.sign_url(vendor), now=datetime.now(UTC))}
-            method, kwargs = "POST", {"headers": headers, "data": body}
+            method, url, kwargs = "POST", target.webhook_url(vendor), {"headers": headers, "data": body}
         _send(target, result, method, url, kwargs)
 
     one()

@@ -12,7 +12,7 @@ import boto3
 import pytest
 import responses
 from botocore.stub import ANY, Stubber
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeysync.alerts import tokens
@@ -40,10 +40,11 @@ from journeysync.profile.fold import FoldContext, apply_event, new_customer
 from journeysync.reconcile.diff import Actual, Expected, diff_streams
 from journeysync.store.budget import ITEM_BUDGET_BYTES, ItemTooLargeError, item_size, within_budget
 from journeysync.store.requests import customer_item
-from journeysync.vendors import SignatureError, VendorApi
+from journeysync.vendors import SignatureError, VendorApi, WebhookRequest
 from journeysync.vendors.base import fresh
 from journeysync.vendors.cloudevents import sign
-from tests.events import load_sample
+from tests.events import load_sample, samples
+from tests.fuzz import VENDORS, signed_hostile_delivery
 from tests.unit.test_template_security import render as render_arn
 from tests.unit.test_template_security import resources
 from tests.unit.vendor_helpers import CTX, SECRET, adapter, parsed, request_for
@@ -219,6 +220,18 @@ def test_a_lone_surrogate_in_a_comment_is_replaced_and_the_delivery_accepted_not
     assert json.loads(message)["data"]["comment"] == "great \ufffd"
 
 
+def test_a_refused_delivery_archives_nothing() -> None:
+    s3, sqs = _clients()
+    body = json.dumps({
+        "id": "e-long", "source": "kiosk", "type": "survey.responded", "time": "2026-11-30T10:00:00Z",
+        "identity": {"emails": ["ann@example.com"]}, "data": {"response_id": "r" * 300, "scale": "nps", "score": 9},
+    }).encode()
+    with Stubber(s3), Stubber(sqs):  # no responses queued: any S3 or SQS call would fail the request with a 503
+        reply = serve(_apigw(body, {"x-journeysync-signature": sign("unit-secret", body, int(time.time()))}),
+                      lambda: _deps(s3, sqs), lambda exc: None)
+    assert (reply.status, reply.body["field"]) == (400, "data.response_id")
+
+
 def test_an_unconfigured_vendor_answers_exactly_like_a_bad_signature_and_logs_why() -> None:
     s3, sqs = _clients()
     body = _survey_cloudevent("hi")
@@ -281,6 +294,28 @@ def test_a_shopify_topic_header_the_body_contradicts_is_a_400_naming_the_header(
     with pytest.raises(BadInputError):
         a.parse(as_paid, CTX)
     assert a.parse(paid, CTX).events  # the genuine topic still parses
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_validly_signed_hostile_bodies_verify_then_parse_or_are_a_400(vendor: str, data: st.DataObject) -> None:
+    """Every vendor: the signature is right, so only parsing stands between a hostile body and the queue."""
+    a = adapter(vendor)
+    url = samples(vendor)[0].url or f"https://hooks.example/webhooks/{vendor}"
+    body, headers = data.draw(signed_hostile_delivery(vendor, SECRET, url))
+    if vendor == "shopify" and data.draw(st.booleans()):
+        headers["x-shopify-topic"] = data.draw(st.sampled_from(["orders/paid", "orders/cancelled", "refunds/create"]))
+    request = WebhookRequest(vendor=vendor, body=body, headers={k.lower(): v for k, v in headers.items()}, url=url,
+                             path_token=SECRET if a.secret_kind == "path_token" else None, received_at=datetime.now(UTC))
+    a.verify(request, SECRET)
+    try:
+        result = a.parse(request, CTX)
+    except BadInputError as exc:
+        assert exc.field
+        return
+    for event in result.events:
+        event.model_dump_json().encode()  # what the queue send does: must never fail after archiving
 
 
 # --------------------------------------------------------------------------- link tokens
