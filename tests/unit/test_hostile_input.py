@@ -232,6 +232,25 @@ def test_a_refused_delivery_archives_nothing() -> None:
     assert (reply.status, reply.body["field"]) == (400, "data.response_id")
 
 
+def test_a_model_an_adapter_builds_directly_refusing_a_value_is_a_400_not_a_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from journeysync.ingest import pipeline
+    from journeysync.vendors.cloudevents import CloudEventsAdapter
+
+    class Overfull(CloudEventsAdapter):
+        def parse(self, request: Any, ctx: Any) -> Any:
+            return IdentityKeys(emails=tuple(f"a{n}@example.org" for n in range(11)))
+
+    monkeypatch.setattr(pipeline, "adapter_for", lambda name: Overfull())
+    s3, sqs = _clients()
+    body = _survey_cloudevent("hi")
+    with Stubber(s3), Stubber(sqs):
+        reply = serve(_apigw(body, {"x-journeysync-signature": sign("unit-secret", body, int(time.time()))}),
+                      lambda: _deps(s3, sqs), lambda exc: None)
+    assert (reply.status, reply.body["field"]) == (400, "emails")
+
+
 def test_an_unconfigured_vendor_answers_exactly_like_a_bad_signature_and_logs_why() -> None:
     s3, sqs = _clients()
     body = _survey_cloudevent("hi")

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from journeysync.config.catalogue import Catalogue
 from journeysync.errors import BadInputError, JourneysyncError
 from journeysync.ingest.archive import archive_document, archive_key, put_archive
 from journeysync.ingest.settings import IngestSettings
 from journeysync.models.events import CustomerEvent
+from journeysync.models.validation import first_error_field
 from journeysync.queueing import send_events
 from journeysync.vendors import EnrichContext, Enrichment, ParseContext, Parsed, SignatureError, adapter_for
 from journeysync.vendors.base import VendorAdapter, VendorApi, WebhookRequest
@@ -85,6 +88,9 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
         parsed = adapter.parse(request, deps.parse_context())
     except BadInputError as exc:
         return Reply(400, {"error": exc.message, "field": exc.field or "body"})
+    except ValidationError as exc:  # a model an adapter built directly refused a value (e.g. over its cap)
+        where, message = first_error_field(exc)
+        return Reply(400, {"error": message, "field": where})
     dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
     result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps))
     status = 202 if result.get("ignored") else 200
@@ -170,7 +176,7 @@ def run_enrichment(body: str, deps: IngestDeps) -> tuple[str, str]:
         events = adapter.enrich(job, EnrichContext(parse=deps.parse_context(), api=api))
     except RetriableError as exc:
         return EnrichmentOutcome.RETRY, str(exc)
-    except (FatalError, BadInputError) as exc:
+    except (FatalError, BadInputError, ValidationError) as exc:
         return EnrichmentOutcome.DEAD, f"{type(exc).__name__}: {exc}"
     if events:
         send_events(
