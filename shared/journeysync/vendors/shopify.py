@@ -284,7 +284,9 @@ def _topic_of(body: bytes) -> str:
     if "refund_line_items" in doc:
         return "refunds/create"
     if "line_items" in doc:
-        return "orders/cancelled" if doc.get("cancelled_at") else "orders/paid"
+        if doc.get("cancelled_at"):
+            return "orders/cancelled"
+        return "orders/create" if opt_str(doc, "financial_status") in _UNPAID else "orders/paid"
     return "customers/update"
 
 
