@@ -1,7 +1,7 @@
 """Vendor secrets from Secrets Manager through Powertools Parameters (cached for 5 minutes).
 
 Secrets are named `<prefix><name>` (default prefix `journeysync/`). A missing
-secret returns None so endpoints can fail closed (503) instead of accepting
+secret returns None so endpoints can fail closed (a 401, as for a bad signature) instead of accepting
 unsigned input. Locally the dev stack creates these secrets in the moto server.
 
 The provider is built on the layer's own cached client rather than Powertools' module-level

@@ -1,4 +1,7 @@
-"""What the survey pages function does: record one-click ratings and comments, claim and resolve alerts.
+"""What the survey pages function does: record one-tap ratings and comments, claim and resolve alerts.
+
+Every link is GET-safe: a GET verifies the token and shows a page with one POST button (`pages.Form`);
+only the POST records, claims or resolves, so a mail gateway that fetches every link changes nothing.
 
 A rating becomes a `survey.responded` CustomerEvent on the FIFO events queue, exactly like a
 Typeform or Delighted response, so the profile hop folds it (dedupe by response id, VIP, at risk)
