@@ -112,14 +112,22 @@ def test_a_reference_over_its_cap_is_refused_naming_the_field() -> None:
     assert exc.value.field == "response_id"
 
 
+# any string a vendor can send, lone surrogates included (hypothesis's text() never draws them)
+_ANY_TEXT = st.lists(
+    st.one_of(st.characters(), st.sampled_from("\t\n\r\x1f%"), st.integers(0xD800, 0xDFFF).map(chr)), max_size=30
+).map("".join)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=3000), st.integers(min_value=10, max_value=2000))
+@given(st.one_of(st.text(max_size=3000), _ANY_TEXT), st.integers(min_value=10, max_value=2000))
 def test_truncation_keeps_any_text_within_both_caps_and_encodable(text: str, chars: int) -> None:
     cut = truncate(text, chars, chars * 2)
-    assert len(cut) <= chars and len(cut.encode()) <= chars * 2
-    assert cut == text.replace("\ud800", "\ufffd") or cut.endswith(TRUNCATION_MARK) or any(
-        "\ud800" <= ch <= "\udfff" for ch in text
-    )
+    assert len(cut) <= chars and len(cut.encode()) <= chars * 2  # encode() fails on a lone surrogate
+    clean = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    if len(clean) <= chars and len(clean.encode()) <= chars * 2:
+        assert cut == clean  # within the caps nothing is lost
+    else:
+        assert cut.endswith(TRUNCATION_MARK) and clean.startswith(cut.removesuffix(TRUNCATION_MARK))
 
 
 def test_label_caps_apply_to_names() -> None:
@@ -140,10 +148,9 @@ def test_an_invalid_email_is_a_400_naming_the_field(bad: str) -> None:
     assert exc.value.field == "emails"
 
 
-_ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_ANY_TEXT, _ANY_TEXT, st.lists(_ANY_TEXT.filter(bool), max_size=4), _ANY_TEXT, st.booleans())
 def test_the_reconcile_spill_round_trips_any_string(
     email: str, cid: str, audiences: list[str], status: str, flag: bool
