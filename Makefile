@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-local
 
-.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean build lock deploy delete
+.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean build lock deploy delete fuzz
 
 help:
 	@echo "make test   - set up .venv, then ruff, mypy, cfn-lint and the whole test suite"
@@ -19,6 +19,7 @@ help:
 	@echo "make deploy - make build, then sam deploy (--guided the first time) to the stack named in samconfig.toml"
 	@echo "make delete - sam delete: remove the deployed stack (the table and the archive bucket are kept)"
 	@echo "make lock   - re-pin the layers' requirements.lock files (hashed) from their requirements.txt"
+	@echo "make fuzz   - 10,000 schemathesis + signed hostile requests through the local stack; prints cases and 5xx"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: no python$(PY_MINOR) found (pyenv install $(PY_MINOR), or make PYTHON=/path/to/python$(PY_MINOR))"; exit 1; }
@@ -95,6 +96,16 @@ demo: $(RUN_STAMP)
 
 dev: $(RUN_STAMP)
 	@$(BIN)/journeysync dev
+
+# schemathesis (both OpenAPI documents) + validly signed hostile deliveries through the local stack's handlers;
+# prints "fuzz: <cases> cases, <n> 5xx (...)". FUZZ_CASES / FUZZ_SEED to change the run.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 15
+
+fuzz: $(STAMP)
+	@echo "==> fuzz ($(FUZZ_CASES) cases, seed $(FUZZ_SEED))"
+	@JOURNEYSYNC_FUZZ_CASES=$(FUZZ_CASES) JOURNEYSYNC_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest \
+		tests/e2e/test_fuzz.py -q -s --no-header -p no:randomly -p no:cacheprovider --timeout=0
 
 bench: $(STAMP)
 	@echo "==> benchmarks (bench/)"

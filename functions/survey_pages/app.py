@@ -1,4 +1,6 @@
-"""HTTP API handler: one-click ratings (GET/POST /survey/{token}) and staff links (GET /alerts/{action}/{token})."""
+"""HTTP API handler: one-tap ratings (/survey/{token}) and staff links (/alerts/{action}/{token}).
+
+A GET only shows a confirm page (mail scanners fetch every link); the page's button POSTs the act."""
 
 from __future__ import annotations
 
@@ -21,7 +23,12 @@ def _log(message: str, extra: dict[str, Any]) -> None:
 def _body(event: dict[str, Any]) -> str:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        return base64.b64decode(raw).decode("utf-8", "replace")
+        from journeysync.errors import BadInputError
+
+        try:
+            return base64.b64decode(raw, validate=True).decode("utf-8", "replace")
+        except ValueError:
+            raise BadInputError("body is not valid base64", field="body") from None
     return str(raw)
 
 
@@ -37,11 +44,14 @@ def _page(event: dict[str, Any]) -> Any:
     try:
         deps = page_deps(_log)
         if "action" in params:
-            return survey.staff_action(deps, str(params["action"]), token, now)
+            act = survey.staff_action if method == "POST" else survey.staff_confirm
+            return act(deps, str(params["action"]), token, now)
         if method == "POST":
             form = survey.parse_form(_body(event))
+            if "score" in form:
+                return survey.rate(deps, token, form["score"], now, comment=form.get("comment"))
             return survey.comment(deps, token, form.get("comment"), now)
-        return survey.rate(deps, token, (event.get("queryStringParameters") or {}).get("score"), now)
+        return survey.confirm_rating(deps, token, (event.get("queryStringParameters") or {}).get("score"), now)
     except BadInputError:
         return pages.Page(400, "That did not work", "The form could not be read.")
     except RetriableError:

@@ -37,5 +37,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         status=reply.status,
         vendor_event_type=reply.event_type,
         events=len(reply.body.get("accepted", [])),
+        reason=reply.reason or None,  # e.g. "no webhook secret configured for X": ours to read, not the sender's
     )
     return reply.to_apigw()

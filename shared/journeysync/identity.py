@@ -16,12 +16,21 @@ _KIND_RANK: dict[str, int] = {"email": 0, "phone": 1, "ext": 2}
 
 
 def normalise_email(raw: str) -> str:
-    """Trim and lower-case; reject what cannot be an address."""
-    value = raw.strip().lower()
-    local, sep, domain = value.partition("@")
-    if not sep or not local or "." not in domain or " " in value or domain.startswith("."):
-        raise ValueError("not an email address")
-    return value
+    """Trim, validate the syntax with email-validator (no DNS lookup: this is the hot path) and lower-case.
+
+    A key ends up in line- and tab-separated reconcile files, SES headers and HubSpot, so an address with
+    a newline, tab, quotes, a display name or an IP literal is refused here rather than trusted downstream.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    value = raw.strip()
+    if len(value) > 254:
+        raise ValueError("not an email address: longer than 254 characters")
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not an email address: {exc}") from None
+    return checked.normalized.lower()
 
 
 def normalise_phone(raw: str, default_region: str = "GB") -> str:

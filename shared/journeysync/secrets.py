@@ -1,7 +1,7 @@
 """Vendor secrets from Secrets Manager through Powertools Parameters (cached for 5 minutes).
 
 Secrets are named `<prefix><name>` (default prefix `journeysync/`). A missing
-secret returns None so endpoints can fail closed (503) instead of accepting
+secret returns None so endpoints can fail closed (a 401, as for a bad signature) instead of accepting
 unsigned input. Locally the dev stack creates these secrets in the moto server.
 
 The provider is built on the layer's own cached client rather than Powertools' module-level
@@ -26,7 +26,7 @@ def _provider(secretsmanager: Any) -> Any:
 
 
 def get_secret(name: str, prefix: str | None = None) -> str | None:
-    """The secret string, or None when it does not exist (or is empty)."""
+    """The secret string, or None when it does not exist, is empty or is only whitespace (not configured)."""
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     from journeysync.aws import client
@@ -39,7 +39,8 @@ def get_secret(name: str, prefix: str | None = None) -> str | None:
         return None
     if isinstance(value, bytes):
         value = value.decode()
-    return str(value) if value else None
+    text = str(value) if value is not None else ""
+    return text if text.strip() else None
 
 
 def clear_cache() -> None:

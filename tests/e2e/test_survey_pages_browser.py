@@ -1,5 +1,6 @@
 """The survey pages in headless Chromium (Debian's `chromium`; `make test` installs it where missing):
-open a one-click rating link, see the thank-you page, submit a comment, see the alert updated."""
+a mail scanner fetches every link first (nothing happens), then the customer opens a rating link, taps
+the one button, sees the thank-you page, submits a comment, and the alert is updated."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
 from journeysync.alerts.links import rating_links
 from journeysync.alerts.store import AlertStore
@@ -18,7 +20,7 @@ from journeysync.queueing import send_events
 from journeysync.store.profiles import ProfileStore
 from journeysync_cli.local.stack import LocalStack
 from tests.browser import Browser, chromium_path
-from tests.survey_support import outbox
+from tests.survey_support import links_in, outbox
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +47,7 @@ def _customer(stack: LocalStack, email: str) -> str:
     return found.customer_id
 
 
-def test_a_rating_link_records_the_score_and_the_comment_form_updates_the_alert(
+def test_after_a_scanner_prefetch_the_customers_tap_records_one_rating_and_the_comment_updates_the_alert(
     local_stack: LocalStack, browser: Browser
 ) -> None:
     email = f"ada-{uuid.uuid4().hex[:8]}@example.org"
@@ -53,16 +55,36 @@ def test_a_rating_link_records_the_score_and_the_comment_form_updates_the_alert(
     urls = rating_links(local_stack.vendor_secrets["survey"], local_stack.url, customer_id=customer_id,
                         touchpoint="visit", config=load_config().routing, now=datetime.now(UTC))
     assert sorted(urls) == list(range(11))
+    store = AlertStore(local_stack.resources["Table"], local_stack.client("dynamodb"))
+
+    # a link-scanning mail gateway fetches all eleven links, twice, fast: every one is a confirm page
+    for _ in range(2):
+        for url in urls.values():
+            scanned = requests.get(url, timeout=10)
+            assert scanned.status_code == 200 and "<form method='post'" in scanned.text
+    local_stack.wait_idle(timeout=20)
+    assert store.customer_alerts(customer_id) == []
+    assert outbox(local_stack, email) == []
 
     browser.open(urls[2])
+    assert browser.js("document.querySelector('h1').textContent") == "Your rating: 2 out of 10"
+    browser.submit("document.querySelector('button[type=submit]').click()")
     assert browser.js("document.querySelector('h1').textContent") == "Thank you for your rating"
     assert browser.js("document.documentElement.lang") == "en"
     assert browser.js("document.querySelector('label[for=comment]') !== null && !!document.getElementById('comment')")
     local_stack.wait_idle(timeout=20)
-    store = AlertStore(local_stack.resources["Table"], local_stack.client("dynamodb"))
     [alert] = store.customer_alerts(customer_id)
     assert (alert.score, alert.team, alert.comment) == (2, "visitor-experience", None)
-    assert len(outbox(local_stack, email)) == 1
+    [message] = outbox(local_stack, email)
+    profile = ProfileStore(local_stack.resources["Table"], local_stack.client("dynamodb")).resolve(customer_id)
+    assert profile is not None and [r.score for r in profile.profile.ratings] == [2]
+
+    # the scanner also fetches the staff email's claim and resolve links: the alert stays open
+    for _ in range(3):
+        for link in links_in(message).values():
+            shown = requests.get(link, timeout=10)
+            assert shown.status_code == 200 and "<form method='post'" in shown.text
+    assert store.get(customer_id, alert.id).status == "open"  # type: ignore[union-attr]
 
     browser.submit(
         "document.getElementById('comment').value = 'The café was closed at noon';"

@@ -53,9 +53,11 @@ def test_a_delighted_detractor_emails_the_owning_team_once_with_context_and_a_cl
     assert alert.revision == 2
 
     claim = links_in(message)["claim"]
-    first = requests.get(claim, timeout=10)
+    shown = requests.get(claim, timeout=10)  # a GET (a mail scanner, or the click) only shows the button
+    assert shown.status_code == 200 and "Claim this alert" in shown.text and "<form method='post'" in shown.text
+    first = requests.post(claim, timeout=10)
     assert first.status_code == 200 and "Alert claimed" in first.text
-    again = requests.get(claim, timeout=10)
+    again = requests.post(claim, timeout=10)
     assert again.status_code == 409 and "already claimed" in again.text
     [alert] = _alerts(local_stack)
     assert alert.status == "claimed" and alert.claimed_by in MEMBERSHIP_TEAM
@@ -81,6 +83,6 @@ def test_an_unclaimed_alert_past_its_sla_is_escalated_to_the_team_contact(local_
     assert again == {"escalated": 0, "notified": 0, "failed": 0}
     # the escalation contact's own claim link works
     claim = links_in(escalations[0])["claim"]
-    assert requests.get(claim, timeout=10).status_code == 200
+    assert requests.post(claim, timeout=10).status_code == 200
     [alert] = _alerts(local_stack)
     assert alert.status == "claimed" and alert.claimed_by == "director-of-development@riverside-museum.example"

@@ -143,8 +143,11 @@ def test_body_over_the_cap_is_413(ingest_stack: LocalStack) -> None:
     assert resp.json()["field"] == "body"
 
 
-def test_vendor_without_a_configured_secret_fails_closed(start_local_stack: StartStack) -> None:
+def test_vendor_without_a_configured_secret_fails_closed_and_looks_like_a_bad_signature(
+    start_local_stack: StartStack,
+) -> None:
     stack = start_local_stack(pollers_for=set(), secrets={"square": "only-square"})
     resp = post(stack, cloudevent(), secret="anything")
-    assert resp.status_code == 503
+    # the same answer as a forged signature: a stranger cannot tell which vendors are set up
+    assert (resp.status_code, resp.json()) == (401, {"error": "signature mismatch"})
     assert queued(stack) == []

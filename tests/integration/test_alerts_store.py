@@ -89,3 +89,24 @@ def test_a_replayed_link_after_the_edit_window_gets_403_and_a_flood_429(aws: Aws
     page = survey.rate(deps, forgotten, "5", NOW)
     assert page.status == 403 and page.html() == survey.pages.FORBIDDEN.html()  # reveals nothing
     assert len(sent) == 4
+
+
+def test_rapid_gets_of_every_link_change_nothing_then_one_tap_records_once(aws: AwsResources) -> None:
+    """What a link-scanning mail gateway does: fetch each of an email's links, fast, more than once."""
+    sent: list[Any] = []
+    deps = _deps(aws, sent, max_token_uses=3)
+    store = AlertStore(aws.table, aws.client("dynamodb"))
+    store.create(_alert())
+    link = tokens.sign(KEY, "rate", "c1", now=NOW, ttl_seconds=3600, extra={"t": "visit", "sc": "nps"})
+    claim = tokens.sign(KEY, "claim", "a1", now=NOW, ttl_seconds=600, extra={"c": "c1", "w": "lead@x.example"})
+    resolve = tokens.sign(KEY, "resolve", "a1", now=NOW, ttl_seconds=600, extra={"c": "c1", "w": "lead@x.example"})
+    for _ in range(5):
+        pages = [survey.confirm_rating(deps, link, str(score), NOW) for score in range(11)]
+        pages += [survey.staff_confirm(deps, "claim", claim, NOW), survey.staff_confirm(deps, "resolve", resolve, NOW)]
+        assert {p.status for p in pages} == {200} and all(p.form is not None for p in pages)
+    assert sent == []
+    stored = store.get("c1", "a1")
+    assert stored is not None and (stored.status, stored.version) == ("open", 1)
+    # the customer's own tap (the page's POST) is still honoured, once, and is not rate-limited by the scan
+    assert survey.rate(deps, link, "7", NOW).status == 200
+    assert [e.data.score for e in sent] == [7]

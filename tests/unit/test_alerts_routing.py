@@ -97,3 +97,16 @@ def test_the_template_sender_is_a_deploy_parameter_and_the_local_stack_uses_the_
     assert "Default" not in template["Parameters"]["SenderAddress"]
     local = json.loads((repo_root() / "infra" / "local-parameters.json").read_text())
     assert local["SenderAddress"] == routing.alert_from
+
+
+def test_a_crm_owner_outside_routing_yaml_never_receives_the_alert(routing: RoutingConfig) -> None:
+    # the owner comes from an event, so an attacker's address must fall back to the team's round-robin
+    assert assignee(routing, "membership", "attacker@evil.example", 1) == "membership-lead@riverside-museum.example"
+    assert assignee(routing, "membership", "x@riverside-museum.example.evil.example", 0) != (
+        "x@riverside-museum.example.evil.example"
+    )
+    bare = routing.model_copy(update={"staff_domains": ()})
+    assert assignee(bare, "membership", "owner@riverside-museum.example", 0) == "membership@riverside-museum.example"
+    assert assignee(bare, "membership", "Cinema-Manager@riverside-museum.example", 0) == (
+        "cinema-manager@riverside-museum.example"
+    )

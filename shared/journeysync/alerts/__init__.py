@@ -10,6 +10,6 @@
 | `notify`     | email (SES v2) and Slack (incoming webhook) renderings and senders         |
 | `router`     | ProfileChanged → alerts (stored before they are sent)                      |
 | `escalate`   | unclaimed alerts past SLA → the team's escalation contact                  |
-| `survey`     | rating links, the one-click endpoint's logic, claim/resolve                |
+| `survey`     | the pages' logic: GET confirm pages, POST rate / comment / claim / resolve |
 | `pages`      | the small accessible HTML pages                                            |
 """

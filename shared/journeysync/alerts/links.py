@@ -25,7 +25,8 @@ def rating_links(
 ) -> dict[int, str]:
     """score → URL for one email: one token (binding customer, touchpoint, scale), the score in the query.
 
-    Put all of them in the email (a row of numbers); the one clicked records the score."""
+    Put all of them in the email (a row of numbers). Opening one only shows a confirm page (mail scanners open
+    every link); its one button records the score."""
     b = bands(config, scale)
     extra = {"t": touchpoint, "sc": scale}
     if location:

@@ -57,14 +57,25 @@ def _lines(alert: Alert) -> list[tuple[str, str]]:
     return rows
 
 
+def slack_escape(text: str) -> str:
+    """Slack's three control characters as entities, so customer text cannot ping (`<!channel>`) or
+    disguise a link (`<https://evil.example|re-authenticate>`) in a mrkdwn field."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def one_line(text: str) -> str:
+    """A header-safe line: no CR/LF or other control characters (they would start a new header)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def render(alert: Alert, kind: Kind, claim_url: str, resolve_url: str) -> Message:
-    subject = _SUBJECTS[kind].format(
+    subject = one_line(_SUBJECTS[kind].format(
         team=alert.team,
         sentiment=alert.sentiment.capitalize(),
         score=alert.score,
         max=_SCALE_MAX.get(alert.scale, "?"),
         comment_state="comment added" if alert.comment else "score changed",
-    )
+    ))
     rows = _lines(alert)
     text = "\n".join(
         [subject, "", *(f"{k}: {v}" for k, v in rows), "", f"Claim it: {claim_url}", f"Resolve it: {resolve_url}"]
@@ -76,9 +87,9 @@ def render(alert: Alert, kind: Kind, claim_url: str, resolve_url: str) -> Messag
         f"<p><a href='{e(claim_url)}'>Claim this alert</a> &middot; <a href='{e(resolve_url)}'>Mark it resolved</a></p>"
         "</body></html>"
     )
-    fields = [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in rows[:10]]
+    fields = [{"type": "mrkdwn", "text": f"*{slack_escape(k)}*\n{slack_escape(v)}"} for k, v in rows[:10]]
     slack = {
-        "text": subject,
+        "text": slack_escape(subject),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
             {"type": "section", "fields": fields},

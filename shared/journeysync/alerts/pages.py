@@ -1,5 +1,9 @@
 """The small HTML pages customers and staff see. Self-contained (no scripts, no external assets),
-accessible (lang, one h1, labelled controls, visible focus, works at any zoom) and escaped throughout."""
+accessible (lang, one h1, labelled controls, visible focus, works at any zoom) and escaped throughout.
+
+A GET never changes anything: mail gateways and link scanners fetch every link in an email, so a
+link opens a page whose one button (a `Form`, always POST) does the act.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +29,35 @@ HEADERS = {
 
 
 @dataclass(frozen=True)
+class Form:
+    """The one button that acts: a POST to `action` (relative to the page) carrying `hidden` fields.
+
+    `comment` adds the optional comment box above the button."""
+
+    action: str
+    button: str
+    hidden: tuple[tuple[str, str], ...] = ()
+    comment: bool = False
+
+    def html(self) -> str:
+        e = html.escape
+        parts = [f"<form method='post' action='{e(self.action)}'>"]
+        parts += [f"<input type='hidden' name='{e(k)}' value='{e(v)}'>" for k, v in self.hidden]
+        if self.comment:
+            parts.append(
+                "<label for='comment'>Anything you would like to tell us? (optional)</label>"
+                "<textarea id='comment' name='comment' maxlength='2000'></textarea>"
+            )
+        parts.append(f"<button type='submit'>{e(self.button)}</button></form>")
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
 class Page:
     status: int
     title: str
     message: str
-    form_action: str | None = None
+    form: Form | None = None
     details: list[tuple[str, str]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -43,13 +71,8 @@ class Page:
         ]
         if self.details:
             parts.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in self.details) + "</dl>")
-        if self.form_action is not None:
-            parts.append(
-                f"<form method='post' action='{e(self.form_action)}'>"
-                "<label for='comment'>Anything you would like to tell us? (optional)</label>"
-                "<textarea id='comment' name='comment' maxlength='2000'></textarea>"
-                "<button type='submit'>Send comment</button></form>"
-            )
+        if self.form is not None:
+            parts.append(self.form.html())
         parts.append("</main></body></html>")
         return "".join(parts)
 

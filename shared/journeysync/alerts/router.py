@@ -99,7 +99,8 @@ def new_alert(deps: Deps, customer: Customer, rating: RatingSummary, others: lis
     sentiment = rating.sentiment or normalise(deps.routing, rating.scale, rating.score)
     chosen = route(deps.routing, rating, customer)
     owner = customer.profile.crm_owner
-    who = assignee(deps.routing, chosen.team, owner, 0 if owner else deps.store.next_round_robin(chosen.team))
+    trusted = owner if owner and deps.routing.may_receive_alerts(owner) else None
+    who = assignee(deps.routing, chosen.team, trusted, 0 if trusted else deps.store.next_round_robin(chosen.team))
     return Alert(
         id=alert_id(rating.source, rating.response_id),
         customer_id=customer.customer_id,

@@ -57,9 +57,9 @@ def route(config: RoutingConfig, rating: RatingSummary, customer: Customer) -> R
 
 
 def assignee(config: RoutingConfig, team: str, crm_owner: str | None, counter: int) -> str:
-    """The customer's CRM owner if any, else member `counter` (round-robin) of the team."""
-    if crm_owner:
-        return crm_owner
+    """The customer's CRM owner if routing.yaml vouches for the address, else member `counter` (round-robin)."""
+    if crm_owner and config.may_receive_alerts(crm_owner):
+        return crm_owner.strip().lower()
     found = config.team(team)
     if found is None:
         raise BadInputError(f"team {team!r} is not defined", field="team")

@@ -1,4 +1,7 @@
-"""What the survey pages function does: record one-click ratings and comments, claim and resolve alerts.
+"""What the survey pages function does: record one-tap ratings and comments, claim and resolve alerts.
+
+Every link is GET-safe: a GET verifies the token and shows a page with one POST button (`pages.Form`);
+only the POST records, claims or resolves, so a mail gateway that fetches every link changes nothing.
 
 A rating becomes a `survey.responded` CustomerEvent on the FIFO events queue, exactly like a
 Typeform or Delighted response, so the profile hop folds it (dedupe by response id, VIP, at risk)
@@ -81,11 +84,7 @@ def _record(
     return final, use.uses
 
 
-def rate(deps: PageDeps, token_text: str, score_text: str | None, now: datetime) -> pages.Page:
-    """GET /survey/{token}?score=N"""
-    token = _token(deps, token_text, "rate", now)
-    if token is None:
-        return pages.FORBIDDEN
+def _score(deps: PageDeps, token: tokens.Token, score_text: str | None) -> int | pages.Page:
     scale = bands(deps.routing, token.extra.get("sc", "nps"))
     try:
         score = int(str(score_text).strip())
@@ -93,18 +92,49 @@ def rate(deps: PageDeps, token_text: str, score_text: str | None, now: datetime)
         return pages.off_scale(scale.min, scale.max)
     if not scale.min <= score <= scale.max:
         return pages.off_scale(scale.min, scale.max)
-    result = _record(deps, token, score, None, now)
+    return score
+
+
+def confirm_rating(deps: PageDeps, token_text: str, score_text: str | None, now: datetime) -> pages.Page:
+    """GET /survey/{token}?score=N: the one-tap confirm page. Records nothing, counts no use."""
+    token = _token(deps, token_text, "rate", now)
+    if token is None:
+        return pages.FORBIDDEN
+    score = _score(deps, token, score_text)
+    if isinstance(score, pages.Page):
+        return score
+    top = bands(deps.routing, token.extra.get("sc", "nps")).max
+    return pages.Page(
+        200, f"Your rating: {score} out of {top}", "Tap the button to send it. You can add a comment too.",
+        form=pages.Form(token_text, f"Send my rating of {score}", hidden=(("score", str(score)),), comment=True),
+    )
+
+
+def rate(deps: PageDeps, token_text: str, score_text: str | None, now: datetime, comment: str | None = None) -> pages.Page:
+    """POST /survey/{token} with `score=N` (and optionally `comment=`): records the rating."""
+    token = _token(deps, token_text, "rate", now)
+    if token is None:
+        return pages.FORBIDDEN
+    score = _score(deps, token, score_text)
+    if isinstance(score, pages.Page):
+        return score
+    cleaned = (comment or "").strip()[:MAX_COMMENT] or None
+    result = _record(deps, token, score, cleaned, now)
     if isinstance(result, pages.Page):
         return result
+    top = bands(deps.routing, token.extra.get("sc", "nps")).max
+    if cleaned:
+        return pages.Page(200, "Thank you for your rating",
+                          f"You gave us {score} out of {top}, with your comment. We have passed it on to the team.")
     return pages.Page(
         200, "Thank you for your rating",
-        f"You gave us {score} out of {scale.max}. Your answer has been recorded.",
-        form_action=token_text,
+        f"You gave us {score} out of {top}. Your answer has been recorded.",
+        form=pages.Form(token_text, "Send comment", comment=True),
     )
 
 
 def comment(deps: PageDeps, token_text: str, text: str | None, now: datetime) -> pages.Page:
-    """POST /survey/{token} with `comment=` (form-encoded)."""
+    """POST /survey/{token} with `comment=` only (form-encoded): adds a comment to the recorded rating."""
     token = _token(deps, token_text, "rate", now)
     if token is None:
         return pages.FORBIDDEN
@@ -117,15 +147,43 @@ def comment(deps: PageDeps, token_text: str, text: str | None, now: datetime) ->
     return pages.Page(200, "Thank you for your comment", "We have passed it on to the team. Thank you for your time.")
 
 
-def staff_action(deps: PageDeps, action: str, token_text: str, now: datetime) -> pages.Page:
-    """GET /alerts/{claim|resolve}/{token}: claim works once; resolve closes the alert."""
-    if action not in ("claim", "resolve"):
-        return pages.NOT_FOUND
+_VERBS = {"claim": "Claim this alert", "resolve": "Mark this alert resolved"}
+
+
+def _staff_token(deps: PageDeps, action: str, token_text: str, now: datetime) -> tuple[tokens.Token, str, str] | None:
     token = _token(deps, token_text, action, now)  # type: ignore[arg-type]
     customer_id = token.extra.get("c") if token else None
     who = token.extra.get("w") if token else None
     if token is None or not customer_id or not who:
+        return None
+    return token, customer_id, who
+
+
+def _details(alert: Alert) -> list[tuple[str, str]]:
+    return [("Alert", alert.id), ("Score", f"{alert.score} ({alert.scale})"), ("Comment", alert.comment or "-"),
+            ("Status", alert.status), ("Assignee", alert.assignee)]
+
+
+def staff_confirm(deps: PageDeps, action: str, token_text: str, now: datetime) -> pages.Page:
+    """GET /alerts/{claim|resolve}/{token}: the alert and a confirm button. Changes nothing."""
+    if action not in _VERBS:
+        return pages.NOT_FOUND
+    found = _staff_token(deps, action, token_text, now)
+    alert = deps.alerts.get(found[1], found[0].subject) if found else None
+    if alert is None:
         return pages.FORBIDDEN
+    return pages.Page(200, _VERBS[action], f"This alert is {alert.status}. Confirm to {action} it.",
+                      details=_details(alert), form=pages.Form(token_text, _VERBS[action]))
+
+
+def staff_action(deps: PageDeps, action: str, token_text: str, now: datetime) -> pages.Page:
+    """POST /alerts/{claim|resolve}/{token}: claim works once; resolve closes the alert."""
+    if action not in _VERBS:
+        return pages.NOT_FOUND
+    found = _staff_token(deps, action, token_text, now)
+    if found is None:
+        return pages.FORBIDDEN
+    token, customer_id, who = found
     outcome: dict[str, str] = {}
 
     def change(alert: Alert) -> Alert | None:
@@ -145,8 +203,7 @@ def staff_action(deps: PageDeps, action: str, token_text: str, now: datetime) ->
     alert, changed = deps.alerts.update(customer_id, token.subject, change)
     if alert is None:
         return pages.FORBIDDEN
-    details = [("Alert", alert.id), ("Score", f"{alert.score} ({alert.scale})"), ("Comment", alert.comment or "-"),
-               ("Status", alert.status), ("Assignee", alert.assignee)]
+    details = _details(alert)
     deps.log(f"alert {action}", {"alert_id": alert.id, "changed": changed})
     if not changed:
         return pages.Page(409, "Nothing to do", f"This alert is {outcome.get('why', alert.status)}.", details=details)

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,8 +44,17 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict unpadded base64url: one spelling per byte string, so no altered token still verifies."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:  # non-zero padding bits: another spelling of the same bytes
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def _mac(secret: str, payload: str) -> bytes:
@@ -62,7 +72,7 @@ def sign(
     nonce: str | None = None,
 ) -> str:
     """A token for `purpose` about `subject`, valid for `ttl_seconds` from `now`."""
-    if not secret:
+    if not secret.strip():
         raise ValueError("an empty signing secret would make every token forgeable")
     body: dict[str, Any] = {
         "p": purpose,
@@ -78,7 +88,7 @@ def sign(
 
 def verify(secret: str, token: str, purpose: Purpose, *, now: datetime) -> Token:
     """The token's contents if it is genuine, for `purpose` and unexpired; TokenError otherwise."""
-    if not secret:
+    if not secret.strip():
         raise TokenError("no signing secret configured")
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise TokenError("malformed")

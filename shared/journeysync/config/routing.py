@@ -67,6 +67,11 @@ class RoutingConfig(_Cfg):
     default_team: str | None = None
     at_risk_after_detractors: int = Field(default=2, ge=1)
     alert_from: str = "alerts@example.org"
+    staff_domains: tuple[str, ...] = Field(
+        default=(),
+        description="email domains whose addresses may receive alerts as a customer's CRM owner "
+        "(besides the addresses named in teams)",
+    )
 
     @model_validator(mode="after")
     def _teams_exist(self) -> RoutingConfig:
@@ -80,3 +85,15 @@ class RoutingConfig(_Cfg):
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
+
+    def may_receive_alerts(self, address: str) -> bool:
+        """Whether `address` is staff by this file: a team member or escalation contact, or in a staff domain.
+
+        A CRM owner arrives on an event and is only as trustworthy as the event, so it routes an alert
+        (with the customer's details and claim links) only when this file vouches for it."""
+        wanted = address.strip().lower()
+        named = {m.lower() for t in self.teams for m in (*t.members, t.escalation_contact)}
+        if wanted in named:
+            return True
+        local, at, domain = wanted.rpartition("@")
+        return bool(at and local) and domain in {d.strip().lower().lstrip("@") for d in self.staff_domains}

@@ -133,9 +133,14 @@ class HttpConnector:
         if self.limiter is not None:
             self.limiter.acquire()
         headers = {**self.default_headers(), **kwargs.pop("headers", {})}
+        kwargs.pop("allow_redirects", None)
         self.calls += 1
         try:
-            response = self.session.request(method, self.url(path), headers=headers, timeout=self.timeout, **kwargs)
+            # never follow a redirect: requests would resend our credentials (vendor tokens in custom headers
+            # such as X-Shopify-Access-Token survive a cross-host redirect) to wherever it points
+            response = self.session.request(
+                method, self.url(path), headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
         except (_requests().ConnectionError, _requests().Timeout) as exc:
             raise VendorRetriableError(f"{self.name} unreachable: {type(exc).__name__}") from None
         if response.status_code in accepted:

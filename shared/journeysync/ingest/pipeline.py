@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from journeysync.config.catalogue import Catalogue
 from journeysync.errors import BadInputError, JourneysyncError
 from journeysync.ingest.archive import archive_document, archive_key, put_archive
 from journeysync.ingest.settings import IngestSettings
 from journeysync.models.events import CustomerEvent
+from journeysync.models.validation import first_error_field
 from journeysync.queueing import send_events
 from journeysync.vendors import EnrichContext, Enrichment, ParseContext, Parsed, SignatureError, adapter_for
 from journeysync.vendors.base import VendorAdapter, VendorApi, WebhookRequest
@@ -34,6 +37,7 @@ class Reply:
     # for logs and metrics only (never PII)
     vendor_event_id: str | None = None
     event_type: str = ""
+    reason: str = ""  # why a request was refused, for our logs only (never on the wire)
 
     def to_apigw(self) -> dict[str, Any]:
         return {
@@ -58,9 +62,9 @@ class IngestDeps:
         return ParseContext(catalogue=self.catalogue, api_base_urls=self.settings.api_base_urls())
 
 
-def signature_rejected() -> Reply:
+def signature_rejected(reason: str = "signature mismatch") -> Reply:
     # the same bare answer for every signature problem: a forger learns nothing from it
-    return Reply(401, {"error": "signature mismatch"})
+    return Reply(401, {"error": "signature mismatch"}, reason=reason)
 
 
 def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POST") -> Reply:
@@ -68,9 +72,10 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
     if adapter is None:
         return Reply(404, {"error": f"unknown vendor {request.vendor!r}"})
     secret = deps.secret(adapter.name)
-    if not secret:
-        # fail closed: an endpoint whose key is missing must not accept unsigned input
-        return Reply(503, {"error": f"webhooks from {adapter.name} are not configured"}, {"retry-after": "300"})
+    if not secret or not secret.strip():
+        # fail closed, and answer exactly as for a bad signature so a stranger cannot tell which vendors
+        # are set up; the real reason goes to our logs (and the WebhookSecretMissing metric)
+        return signature_rejected(f"no webhook secret configured for {adapter.name}")
     if method == "GET":
         return _answer_get(adapter, request, secret)
     try:
@@ -83,6 +88,9 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
         parsed = adapter.parse(request, deps.parse_context())
     except BadInputError as exc:
         return Reply(400, {"error": exc.message, "field": exc.field or "body"})
+    except ValidationError as exc:  # a model an adapter built directly refused a value (e.g. over its cap)
+        where, message = first_error_field(exc)
+        return Reply(400, {"error": message, "field": where})
     dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
     result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps))
     status = 202 if result.get("ignored") else 200
@@ -168,7 +176,7 @@ def run_enrichment(body: str, deps: IngestDeps) -> tuple[str, str]:
         events = adapter.enrich(job, EnrichContext(parse=deps.parse_context(), api=api))
     except RetriableError as exc:
         return EnrichmentOutcome.RETRY, str(exc)
-    except (FatalError, BadInputError) as exc:
+    except (FatalError, BadInputError, ValidationError) as exc:
         return EnrichmentOutcome.DEAD, f"{type(exc).__name__}: {exc}"
     if events:
         send_events(

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from journeysync.identity import IdentityKey, normalise_email, normalise_phone
+from journeysync.models.limits import MAX_KEYS_PER_KIND, MAX_LIST_ITEMS, Comment, Label, Ref, Url
 
 _ID_NAMESPACE = uuid.UUID("6f1d7f6e-3c1b-4f55-9d1e-6a0c2b9e8a11")
 
@@ -45,6 +46,8 @@ def _items(value: Any) -> tuple[Any, ...]:
         return ()
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise ValueError("must be a list of strings")
+    if len(value) > MAX_KEYS_PER_KIND:
+        raise ValueError(f"more than {MAX_KEYS_PER_KIND} keys of one kind")
     return tuple(value)
 
 
@@ -59,7 +62,7 @@ class IdentityKeys(_Strict):
 
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
-    external: dict[str, str] = Field(default_factory=dict)
+    external: dict[Ref, Ref] = Field(default_factory=dict, max_length=MAX_KEYS_PER_KIND)
 
     @field_validator("emails", mode="before")
     @classmethod
@@ -94,14 +97,14 @@ class _Data(_Strict):
 
 
 class _MembershipData(_Data):
-    tier: str = Field(min_length=1)
+    tier: Label = Field(min_length=1)
     term_months: int = Field(gt=0, le=120)
     amount: Money | None = None
-    order_id: str | None = None
-    product_ref: str | None = None
+    order_id: Ref | None = None
+    product_ref: Ref | None = None
     channel: Literal["pos", "online", "phone", "other"] = "other"
-    location: str | None = None
-    division: str | None = None
+    location: Label | None = None
+    division: Label | None = None
 
 
 class MembershipPurchased(_MembershipData):
@@ -114,15 +117,15 @@ class MembershipRenewed(_MembershipData):
 
 class MembershipCancelled(_Data):
     kind: Literal["membership.cancelled"] = "membership.cancelled"
-    order_id: str | None = None
+    order_id: Ref | None = None
     refunded: bool = False
-    reason: str | None = None
+    reason: Label | None = None
 
 
 class LineItem(_Strict):
-    sku: str | None = None
-    product_id: str | None = None
-    title: str
+    sku: Ref | None = None
+    product_id: Ref | None = None
+    title: Label
     quantity: int = Field(default=1, ge=0)
     unit_price: Money | None = None
     meaning: Literal["membership", "ticket", "donation", "retail", "unknown"] = "unknown"
@@ -130,49 +133,49 @@ class LineItem(_Strict):
 
 class PurchaseCompleted(_Data):
     kind: Literal["purchase.completed"] = "purchase.completed"
-    order_id: str
+    order_id: Ref
     total: Money
-    items: tuple[LineItem, ...] = ()
+    items: tuple[LineItem, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
     category: Literal["donation", "retail", "ticket", "membership", "mixed", "unknown"] = "unknown"
-    location: str | None = None
-    division: str | None = None
+    location: Label | None = None
+    division: Label | None = None
 
 
 class TicketBooked(_Data):
     kind: Literal["ticket.booked"] = "ticket.booked"
-    order_id: str
-    event_ref: str = Field(min_length=1)
-    event_name: str | None = None
+    order_id: Ref
+    event_ref: Ref = Field(min_length=1)
+    event_name: Label | None = None
     event_date: date | None = None
     quantity: int = Field(default=1, ge=1)
-    ticket_class: str | None = None
+    ticket_class: Label | None = None
     amount: Money | None = None
-    division: str | None = None
+    division: Label | None = None
 
 
 class TicketCancelled(_Data):
     kind: Literal["ticket.cancelled"] = "ticket.cancelled"
-    order_id: str
-    event_ref: str = Field(min_length=1)
+    order_id: Ref
+    event_ref: Ref = Field(min_length=1)
 
 
 class TicketCheckedIn(_Data):
     kind: Literal["ticket.checked_in"] = "ticket.checked_in"
-    event_ref: str = Field(min_length=1)
-    order_id: str | None = None
-    location: str | None = None
+    event_ref: Ref = Field(min_length=1)
+    order_id: Ref | None = None
+    location: Label | None = None
 
 
 class SurveyResponded(_Data):
     kind: Literal["survey.responded"] = "survey.responded"
-    response_id: str = Field(min_length=1)
+    response_id: Ref = Field(min_length=1)
     scale: Literal["nps", "csat", "stars"]
     score: int
-    comment: str | None = None
-    touchpoint: str = "general"
-    location: str | None = None
-    survey_ref: str | None = None
-    permalink: str | None = None
+    comment: Comment | None = None
+    touchpoint: Label = "general"
+    location: Label | None = None
+    survey_ref: Ref | None = None
+    permalink: Url | None = None
 
     @model_validator(mode="after")
     def _score_on_scale(self) -> SurveyResponded:
@@ -192,21 +195,21 @@ class ConsentChanged(_Data):
     channel: Literal["email_marketing"] = "email_marketing"
     status: ConsentStatusLiteral
     explicit: bool = True
-    reason: str | None = None
+    reason: Label | None = None
 
 
 class CustomerUpdated(_Data):
     kind: Literal["customer.updated"] = "customer.updated"
-    given_name: str | None = None
-    family_name: str | None = None
-    division: str | None = None
-    crm_owner: str | None = None
-    previous_email: str | None = None
+    given_name: Label | None = None
+    family_name: Label | None = None
+    division: Label | None = None
+    crm_owner: Label | None = None
+    previous_email: Label | None = None
 
 
 class CustomerForgotten(_Data):
     kind: Literal["customer.forgotten"] = "customer.forgotten"
-    reason: str | None = None
+    reason: Label | None = None
 
 
 EventData = Annotated[
@@ -261,10 +264,10 @@ class CustomerEvent(_Strict):
     source: str = Field(min_length=1, max_length=64)
     type: EventType
     time: AwareDatetime
-    subject: str | None = None
+    subject: Ref | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     identity: IdentityKeys = Field(default_factory=IdentityKeys)
-    vendor_event_id: str | None = None
+    vendor_event_id: Ref | None = None
     archive_key: str | None = Field(
         default=None, description="S3 key of the raw delivery this event came from (so `forget` can erase it)"
     )

@@ -32,6 +32,7 @@ from journeysync.profile.fold import FoldContext, derive, same_state
 from journeysync.profile.journeys import positions
 from journeysync.profile.publish import Publisher, profile_changed
 from journeysync.profile.resolve import Outcome, ProfileEngine
+from journeysync.store.budget import ItemTooLargeError
 from journeysync.store.profiles import ProfileStore
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -145,7 +146,12 @@ def process_events(
             report.dead_lettered += 1
             return
         ev = parsed[record.message_id]
-        result = apply_once(ev)
+        try:
+            result = apply_once(ev)
+        except ItemTooLargeError as exc:  # permanent: park it now rather than block the group until redrive
+            _dead_letter(deps, record, str(exc))
+            report.dead_lettered += 1
+            return
         if on_outcome is not None:
             on_outcome(ev, fresh.get(ev.id) or result)
 

@@ -36,6 +36,32 @@ from typing import IO
 DRIFT_CLASSES = ("missing", "extra", "stale", "consent_mismatch")
 _SEP = "\t"
 _LIST = "\x1f"
+# Fields are escaped so any string a vendor can send (tabs, newlines, CR, the list separator, half a
+# surrogate pair) survives the spill file: `%` first, then the separators, as %XX.
+_ESCAPES = {"%": "%25", "\t": "%09", "\n": "%0A", "\r": "%0D", "\x1f": "%1F"}
+_NEEDS_ESCAPE = frozenset(_ESCAPES)
+
+
+def _esc(value: str) -> str:
+    if _NEEDS_ESCAPE.isdisjoint(value):
+        return value
+    return "".join(_ESCAPES.get(ch, ch) for ch in value)
+
+
+def _unesc(value: str) -> str:
+    if "%" not in value:
+        return value
+    from urllib.parse import unquote
+
+    return unquote(value, errors="surrogatepass")
+
+
+def _join(values: tuple[str, ...]) -> str:
+    return _LIST.join(_esc(v) for v in values)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(_unesc(v) for v in text.split(_LIST)) if text else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +78,15 @@ class Expected:
 
     def encode(self) -> str:
         flags = f"{int(self.subscribed)}{int(self.suppressed)}{int(self.must_exist)}{int(self.own_subscribe)}"
-        return _SEP.join((self.email, self.customer_id, _LIST.join(self.audiences), flags)) + "\n"
+        return _SEP.join((_esc(self.email), _esc(self.customer_id), _join(self.audiences), flags)) + "\n"
 
     @classmethod
     def decode(cls, line: str) -> Expected:
         email, cid, audiences, flags = line.rstrip("\n").split(_SEP)
         return cls(
-            email,
-            cid,
-            tuple(audiences.split(_LIST)) if audiences else (),
+            _unesc(email),
+            _unesc(cid),
+            _split(audiences),
             flags[0] == "1",
             flags[1] == "1",
             flags[2] == "1",
@@ -80,12 +106,12 @@ class Actual:
 
     def encode(self) -> str:
         flags = f"{int(self.subscribed)}{int(self.unsubscribed)}"
-        return _SEP.join((self.email, _LIST.join(self.audiences), flags, self.status)) + "\n"
+        return _SEP.join((_esc(self.email), _join(self.audiences), flags, _esc(self.status))) + "\n"
 
     @classmethod
     def decode(cls, line: str) -> Actual:
         email, audiences, flags, status = line.rstrip("\n").split(_SEP)
-        return cls(email, tuple(audiences.split(_LIST)) if audiences else (), flags[0] == "1", flags[1] == "1", status)
+        return cls(_unesc(email), _split(audiences), flags[0] == "1", flags[1] == "1", _unesc(status))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +160,7 @@ def _info(e: Expected | None, a: Actual | None) -> str | None:
 
 
 def partition_of(email: str, partitions: int) -> int:
-    return zlib.crc32(email.encode()) % partitions
+    return zlib.crc32(email.encode("utf-8", "surrogatepass")) % partitions
 
 
 class _Spill:
@@ -147,7 +173,9 @@ class _Spill:
     def write(self, index: int, line: str) -> None:
         handle = self._files[index]
         if handle is None:
-            handle = self._files[index] = open(self.paths[index], "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+            handle = self._files[index] = open(  # noqa: SIM115
+                self.paths[index], "a", encoding="utf-8", errors="surrogatepass", newline="\n", buffering=1 << 16
+            )
         handle.write(line)
 
     def close(self) -> None:
@@ -160,7 +188,7 @@ class _Spill:
         path = self.paths[index]
         if not path.exists():
             return
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogatepass", newline="\n") as handle:
             yield from handle
         path.unlink()
 

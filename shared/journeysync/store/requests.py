@@ -11,6 +11,7 @@ from typing import Any
 from journeysync.identity import IdentityKey
 from journeysync.models.customer import Customer
 from journeysync.models.events import CustomerEvent
+from journeysync.store.budget import within_budget
 from journeysync.store.table import TableKeys
 
 
@@ -35,7 +36,7 @@ def customer_item(customer: Customer) -> dict[str, Any]:
         item["email"] = _s(customer.identity.primary_email)
     if customer.header.merged_into:
         item["merged_into"] = _s(customer.header.merged_into)
-    return item
+    return within_budget(item, f"profile {customer.customer_id}")
 
 
 def customer_from_item(item: dict[str, Any]) -> Customer:

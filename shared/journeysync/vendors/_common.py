@@ -34,6 +34,7 @@ from journeysync.models.events import (
     PurchaseCompleted,
     TicketBooked,
 )
+from journeysync.models.limits import MAX_KEYS_PER_KIND, REF_BYTES
 from journeysync.models.validation import parse_model
 from journeysync.vendors.base import SignatureError, WebhookRequest, hmac_sha256, require, same
 
@@ -245,8 +246,14 @@ def identity(
         system: str(value).strip()
         for system, value in (external or {}).items()
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip()
+        and len(str(value).strip().encode("utf-8", "surrogatepass")) <= REF_BYTES
     }
-    return IdentityKeys(emails=tuple(good_emails), phones=tuple(good_phones), external=ext)
+    keep = MAX_KEYS_PER_KIND  # the first few of each kind; a payload listing more is not one person's
+    return IdentityKeys(
+        emails=tuple(dict.fromkeys(good_emails))[:keep],
+        phones=tuple(dict.fromkeys(good_phones))[:keep],
+        external=dict(list(ext.items())[:keep]),
+    )
 
 
 def clean_email(raw: Any) -> str | None:

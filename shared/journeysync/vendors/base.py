@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,8 +28,10 @@ from journeysync.config.catalogue import Catalogue
 from journeysync.connectors.http import HttpConnector
 from journeysync.errors import BadInputError, FatalError, JourneysyncError
 from journeysync.models.events import CustomerEvent
+from journeysync.models.limits import scrub_json
 
 REPLAY_WINDOW_SECONDS = 300
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class SignatureError(JourneysyncError):
@@ -50,11 +54,16 @@ class WebhookRequest:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
-        """The body as JSON, or BadInputError naming the body."""
+        """The body as JSON, or BadInputError naming the body.
+
+        JSON may spell half a surrogate pair (`"\\ud83d"`, an emoji cut in half), which no UTF-8 store
+        can hold; those become U+FFFD here, so the delivery is accepted whole or refused before archiving.
+        """
         try:
-            return json.loads(self.body)
+            doc = json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: hostile nesting depth
             raise BadInputError("body is not valid JSON", field="body") from None
+        return scrub_json(doc) if _ESCAPED_SURROGATE.search(self.body) else doc
 
     def json_object(self) -> dict[str, Any]:
         doc = self.json()
@@ -137,9 +146,10 @@ class VendorApi(HttpConnector):
         """GET and decode; a 200 whose body is not JSON is the vendor's fault, so it is fatal, not a crash."""
         response = self.request("GET", path_or_url, ok=(200,), params=dict(params or {}), headers=dict(headers or {}))
         try:
-            return response.json()
+            doc = response.json()
         except ValueError:
             raise FatalError(f"{self.name} answered 200 with a body that is not JSON") from None
+        return scrub_json(doc)  # half a surrogate pair from a vendor must not fail the queue send later
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,8 @@ def fresh(timestamp: str, now: datetime, window: int = REPLAY_WINDOW_SECONDS) ->
         at = float(timestamp)
     except ValueError:
         raise SignatureError("malformed timestamp") from None
+    if not math.isfinite(at):  # float() accepts "nan" and "inf", and every comparison with nan is False
+        raise SignatureError("malformed timestamp")
     if abs(now.timestamp() - at) > window:
         raise SignatureError("stale timestamp")
 

@@ -96,6 +96,7 @@ class ShopifyAdapter(VendorAdapter):
         if not delivery:
             raise BadInputError("Field required", field=f"headers.{EVENT_ID_HEADER}")
         doc = request.json_object()
+        _topic_matches_body(topic, doc)
         region = ctx.catalogue.default_region
         if topic == "orders/paid":
             return Parsed(vendor_event_id=delivery, events=self._paid(doc, delivery, ctx), event_type=topic)
@@ -252,6 +253,24 @@ class ShopifyAdapter(VendorAdapter):
             raise FatalError(f"shopify {job.kind} {job.vendor_event_id}: unusable data: {exc}") from None
 
 
+def _topic_matches_body(topic: str, doc: dict[str, Any]) -> None:
+    """Refuse a topic the body contradicts: Shopify's HMAC covers the body only, so anyone holding one
+    signed delivery can re-post it under another `X-Shopify-Topic` (a paid order as a cancellation)."""
+    is_order = "line_items" in doc and "refund_line_items" not in doc
+    contradiction = {
+        "orders/paid": not is_order or bool(doc.get("cancelled_at")) or opt_str(doc, "financial_status") in _UNPAID,
+        "orders/cancelled": not is_order or not doc.get("cancelled_at"),
+        "refunds/create": "refund_line_items" not in doc,
+        "customers/create": "line_items" in doc or "refund_line_items" in doc,
+        "customers/update": "line_items" in doc or "refund_line_items" in doc,
+    }.get(topic, False)
+    if contradiction:
+        raise BadInputError(f"topic {topic!r} does not match the signed body", field=f"headers.{TOPIC_HEADER}")
+
+
+_UNPAID = ("pending", "authorized")
+
+
 def _topic_of(body: bytes) -> str:
     """A best guess of the topic for a sample body (tests and the demo may override the header)."""
     import json
@@ -265,7 +284,9 @@ def _topic_of(body: bytes) -> str:
     if "refund_line_items" in doc:
         return "refunds/create"
     if "line_items" in doc:
-        return "orders/cancelled" if doc.get("cancelled_at") else "orders/paid"
+        if doc.get("cancelled_at"):
+            return "orders/cancelled"
+        return "orders/create" if opt_str(doc, "financial_status") in _UNPAID else "orders/paid"
     return "customers/update"
 
 
