@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeysync.clock import future_time_error
 from journeysync.config.catalogue import Catalogue
 from journeysync.errors import BadInputError, JourneysyncError
 from journeysync.ingest.archive import archive_document, archive_key, put_archive
@@ -83,6 +84,10 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
         parsed = adapter.parse(request, deps.parse_context())
     except BadInputError as exc:
         return Reply(400, {"error": exc.message, "field": exc.field or "body"})
+    for index, made in enumerate(parsed.events):
+        if (ahead := future_time_error(made.time, request.received_at)) is not None:
+            where = "time" if adapter.name == "cloudevents" and len(parsed.events) == 1 else f"{index}.time"
+            return Reply(400, {"error": ahead, "field": where if adapter.name == "cloudevents" else "time"})
     dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
     result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps))
     status = 202 if result.get("ignored") else 200

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from journeysync.config.catalogue import Catalogue, CatalogueEntry
 from journeysync.errors import BadInputError
-from journeysync.identity import normalise_email, normalise_phone
+from journeysync.identity import TrustLevel, normalise_email, normalise_phone
 from journeysync.models.events import (
     CustomerEvent,
     IdentityKeys,
@@ -229,8 +229,16 @@ def identity(
     phones: Iterable[Any] = (),
     external: Mapping[str, Any] | None = None,
     region: str = "GB",
+    email_trust: TrustLevel = "verified",
+    phone_trust: TrustLevel = "typed",
+    external_trust: TrustLevel = "vendor_id",
 ) -> IdentityKeys:
-    """Normalised identity keys; anything that is not a valid email/phone is dropped, not fatal."""
+    """Normalised identity keys with their provenance; an invalid email/phone is dropped, not fatal.
+
+    The defaults fit most vendors: the order's or list member's email is one the vendor verified
+    or that paid, a phone number is whatever the customer typed, an external id is the vendor's
+    own customer id. A form answer (`typed`) or a hidden field (`url`) says so explicitly.
+    """
     good_emails: list[str] = []
     for raw in emails:
         if isinstance(raw, str) and raw.strip():
@@ -246,7 +254,10 @@ def identity(
         for system, value in (external or {}).items()
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip()
     }
-    return IdentityKeys(emails=tuple(good_emails), phones=tuple(good_phones), external=ext)
+    trust: dict[str, TrustLevel] = {f"email:{e}": email_trust for e in good_emails}
+    trust |= {f"phone:{p}": phone_trust for p in good_phones}
+    trust |= {f"ext:{system}:{value}": external_trust for system, value in ext.items()}
+    return IdentityKeys(emails=tuple(good_emails), phones=tuple(good_phones), external=ext, trust=trust)
 
 
 def clean_email(raw: Any) -> str | None:
