@@ -98,8 +98,9 @@ class IdentityKeys(_Strict):
         from journeysync.identity import TRUST_LEVELS
 
         trust = dict(self.trust)
+        own = set(self.keys())
         for key in other.keys():
-            mine = self.level(key) if key in self.keys() else None
+            mine = self.level(key) if key in own else None
             theirs = other.level(key)
             if mine is None or TRUST_LEVELS.index(theirs) < TRUST_LEVELS.index(mine):
                 trust[str(key)] = theirs

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from journeysync.config.loader import AppConfig
 from journeysync.clock import future_time_error
+from journeysync.config.loader import AppConfig
 from journeysync.errors import BadInputError, FatalError
 from journeysync.models.changes import ProfileChanged
 from journeysync.models.events import CustomerEvent

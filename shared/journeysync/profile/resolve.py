@@ -89,7 +89,8 @@ def customer_keys(customer: Customer) -> list[IdentityKey]:
 def _bridges(event: CustomerEvent, loser: Customer) -> list[dict[str, str]]:
     """The event's keys that pointed at the merged-away profile, as digests with their trust level."""
     held = set(customer_keys(loser))
-    return [{"key": k.digest(), "level": event.identity.level(k)} for k in event.identity.keys() if k in held]
+    named = event.identity.keys()
+    return [{"key": k.digest(), "level": event.identity.level(k)} for k in named if k in held]
 
 
 def new_customer_id(event: CustomerEvent) -> str:

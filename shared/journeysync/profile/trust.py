@@ -46,7 +46,8 @@ class Admission:
 
 def level_of(event: CustomerEvent, key: IdentityKey) -> TrustLevel:
     """A key's level; `previous_email` of an email change has its event's best email level."""
-    if key in event.identity.keys():
+    named = event.identity.keys()
+    if key in named:
         return event.identity.level(key)
     emails = [event.identity.level(IdentityKey("email", e)) for e in event.identity.emails]
     return min(emails, key=TRUST_LEVELS.index) if emails else "typed"
