@@ -102,13 +102,15 @@ def register(app: typer.Typer) -> None:
         if not yes and not as_json:
             typer.confirm(f"Erase customer {customer.customer_id} and everything journeysync holds about them?",
                           abort=True)
-        sqs = stack.client("sqs")
+        from journeysync.aws import client
+
+        sqs = client("sqs")
         try:
             removed = forget_everywhere(
                 store, customer,
                 syncer=_syncer(stack, config),
                 archive_bucket=stack.resources.get("ArchiveBucket"),
-                s3=stack.client("s3"),
+                s3=client("s3"),
                 sqs=sqs,
                 dead_letter_queues=_dead_letter_queues(stack, sqs),
                 publish=Publisher(stack.resource("EventBus")).publish,

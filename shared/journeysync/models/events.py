@@ -98,13 +98,13 @@ class IdentityKeys(_Strict):
         from journeysync.identity import TRUST_LEVELS
 
         trust = dict(self.trust)
-        own = set(self.keys())
-        for key in other.keys():
+        own, named = set(self.keys()), other.keys()
+        for key in named:
             mine = self.level(key) if key in own else None
             theirs = other.level(key)
             if mine is None or TRUST_LEVELS.index(theirs) < TRUST_LEVELS.index(mine):
                 trust[str(key)] = theirs
-        for key in self.keys():
+        for key in own:
             trust.setdefault(str(key), self.level(key))
         return IdentityKeys(
             emails=(*self.emails, *other.emails),

@@ -58,10 +58,14 @@ def admit(event: CustomerEvent, keys: list[IdentityKey], policy: IdentityPolicy)
     levels = {k: level_of(event, k) for k in keys}
     link_levels = policy.link_protected if is_protected(event) else policy.link
     ordered = sorted(keys, key=lambda k: TRUST_LEVELS.index(levels[k]))  # stable: kind order kept per level
+    merge = [k for k in ordered if policy.may("merge", levels[k]) and levels[k] in link_levels]
+    # when the event carries trusted keys they alone say whose it is: a typed phone on an order paid
+    # from a new address must not pull the order into the profile that happens to hold that phone
+    link = merge or [k for k in ordered if levels[k] in link_levels]
     return Admission(
         claim=tuple(k for k in ordered if policy.may("claim", levels[k])),
-        link=tuple(k for k in ordered if levels[k] in link_levels),
-        merge=frozenset(k for k in ordered if policy.may("merge", levels[k]) and levels[k] in link_levels),
+        link=tuple(link),
+        merge=frozenset(merge),
         levels=levels,
     )
 
