@@ -97,7 +97,8 @@ def test_typeform_answers_are_typed_and_hidden_fields_are_url() -> None:
     assert adapter is not None
     request = WebhookRequest(vendor="typeform", body=json.dumps(doc).encode(), headers={}, received_at=T)
     [made] = adapter.parse(request, ParseContext(catalogue=CONFIG.catalogue)).events
-    levels = {str(k): made.identity.level(k) for k in made.identity.keys()}
+    named = made.identity.keys()
+    levels = {str(k): made.identity.level(k) for k in named}
     assert levels["email:member@example.com"] == "url"
     assert levels["ext:journeysync:cus_7f3a"] == "url"
     assert {v for k, v in levels.items() if k not in ("email:member@example.com", "ext:journeysync:cus_7f3a")} == {
