@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import responses
 
 from journeysync.clock import future_time_error
 from journeysync.config.identity import IdentityPolicy
@@ -139,3 +140,23 @@ def test_cloudevents_dedupe_on_source_and_id_and_fingerprint_the_content() -> No
     assert tills[0] != web[0]
     changed = parse("tills", "family")
     assert changed[0] == tills[0] and changed[1] != tills[1]
+
+
+@responses.activate
+def test_an_email_change_deletes_the_old_contact_only_once_the_new_one_is_in_place() -> None:
+    from journeysync.destinations.mailchimp import MailchimpClient, MailchimpDestination, subscriber_hash
+    from journeysync.destinations.model import ContactState, desired_for, plan
+    from tests.crm_to_email_support import customer
+
+    base = "https://us12.api.mailchimp.com/3.0"
+    old = ContactState("c1", "mailchimp", 1, email="ann@example.org", audiences=frozenset({"Member"}), subscribed=True)
+    change = plan("mailchimp", desired_for(customer("c1", "ann.lee@example.org", version=2), frozenset({"Member"})), old)
+    assert change is not None
+    responses.post(f"{base}/lists/L1", status=400, json={"title": "Invalid Resource", "detail": "refused"})
+    responses.delete(f"{base}/lists/L1/members/{subscriber_hash('ann@example.org')}", status=204)
+    dest = MailchimpDestination(MailchimpClient(base, "key-us12", sleep=lambda _s: None), "L1")
+
+    outcome = dest.apply([change])["c1"]
+
+    assert outcome.failed
+    assert [c.request.method for c in responses.calls] == ["POST"]  # the old contact is still there
