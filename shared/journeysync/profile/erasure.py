@@ -26,6 +26,7 @@ import phonenumbers
 from journeysync.identity import IdentityKey
 
 ARCHIVE_PREFIX = "raw/"
+SCAN_WORKERS = 8
 _PEEK_SECONDS = 60
 
 
@@ -85,16 +86,18 @@ def archived_text(document: bytes) -> str:
 
 def purge_archive(s3: Any, bucket: str, needles: Needles, already: Iterable[str] = ()) -> list[str]:
     """Delete every archived payload under `raw/` that names the person; returns the deleted keys."""
+    from concurrent.futures import ThreadPoolExecutor
+
     skip = set(already)
     matched: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=ARCHIVE_PREFIX):
-        for obj in page.get("Contents") or []:
-            key = obj["Key"]
-            if key in skip:
-                continue
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-            if needles.found_in(archived_text(body)):
-                matched.append(key)
+
+    def names_them(key: str) -> bool:
+        return needles.found_in(archived_text(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+
+    with ThreadPoolExecutor(max_workers=SCAN_WORKERS) as pool:  # GetObject is latency-bound
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=ARCHIVE_PREFIX):
+            keys = [obj["Key"] for obj in page.get("Contents") or [] if obj["Key"] not in skip]
+            matched += [k for k, hit in zip(keys, pool.map(names_them, keys), strict=True) if hit]
     for start in range(0, len(matched), 1000):
         chunk = matched[start : start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
