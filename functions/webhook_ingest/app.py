@@ -28,6 +28,8 @@ def _bound_deps(context: Any) -> Any:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     vendor = str((event.get("pathParameters") or {}).get("vendor") or "-")
     reply = serve(event, lambda: _bound_deps(context), lambda exc: logger.exception("webhook not acknowledged"))
+    if reply.body.get("conflict"):
+        logger.warning("duplicate id with different content refused", vendor=vendor, vendor_event_id=reply.vendor_event_id)
     metrics.add_dimension("vendor", vendor if reply.status != 404 else "unknown")
     metrics.add_dimension("status", str(reply.status))
     metrics.add_metric(name="Webhooks", unit=MetricUnit.Count, value=1)

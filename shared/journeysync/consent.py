@@ -3,8 +3,11 @@
 Consent is sacred: an unsubscribed, cleaned or complained address never becomes
 subscribed again except by a *newer explicit* opt-in from the customer. Import
 syncs, "accepts marketing" checkboxes defaulted by a till, or a destination's
-stale state are not explicit. Folding the whole ledger in (time, id) order makes
-the answer independent of the order signals arrived in.
+stale state are not explicit, and neither is a signal that carries no consent time of
+its own (a record's `updated_at` says when *anything* changed, e.g. an address edit):
+adapters mark such an opt-in `explicit=False`. Folding the whole ledger in time order —
+suppressions last among equal times, so a tie resolves to unsubscribed — makes the answer
+independent of the order signals arrived in.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def _next_status(current: ConsentStatus, record: ConsentRecord) -> ConsentStatus
 
 def fold_consent(ledger: Iterable[ConsentRecord]) -> EmailConsent:
     """The effective consent of a ledger, independent of the order its records were added."""
-    ordered = sorted(ledger, key=lambda r: (r.at, r.event_id or "", r.source, r.status))
+    ordered = sorted(ledger, key=_order)
     status: ConsentStatus = "unknown"
     deciding: ConsentRecord | None = None
     for record in ordered:
@@ -45,6 +48,11 @@ def fold_consent(ledger: Iterable[ConsentRecord]) -> EmailConsent:
         at=deciding.at if deciding else None,
         ledger=kept,
     )
+
+
+def _order(record: ConsentRecord) -> tuple[object, ...]:
+    # at the same instant a suppression is applied last, so an opt-in never wins a tie
+    return (record.at, record.status in SUPPRESSING, record.event_id or "", record.source, record.status)
 
 
 def record_consent(current: EmailConsent, record: ConsentRecord) -> EmailConsent:

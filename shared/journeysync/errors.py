@@ -44,6 +44,10 @@ class IdentityConflictError(JourneysyncError):
         super().__init__(f"identity key already owned by {owner}")
 
 
+class DuplicateConflictError(JourneysyncError):
+    """A delivery reused an id already accepted, with different content: neither a retry nor silently dropped."""
+
+
 class RetriableError(JourneysyncError):
     """A transient failure (throttling, 5xx, timeout): retry later, the message stays queued."""
 

@@ -12,6 +12,19 @@ from typing import Literal
 
 KeyKind = Literal["email", "phone", "ext"]
 
+TrustLevel = Literal["vendor_id", "verified", "typed", "url"]
+"""Where a key came from, most trusted first:
+
+- `vendor_id` — a vendor's own customer id (Square/Shopify customer id);
+- `verified` — an address the vendor verified or that paid (an order's email, a list member);
+- `typed` — typed by the customer into a form (a survey answer, a phone on an order);
+- `url` — read from a URL or hidden field anyone can edit.
+"""
+
+TRUST_LEVELS: tuple[TrustLevel, ...] = ("vendor_id", "verified", "typed", "url")
+DEFAULT_TRUST: TrustLevel = "verified"
+"""Keys on events journeysync builds itself, or that a signed in-house CloudEvents sender does not qualify."""
+
 _KIND_RANK: dict[str, int] = {"email": 0, "phone": 1, "ext": 2}
 
 

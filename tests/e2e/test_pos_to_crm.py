@@ -123,7 +123,8 @@ def test_profile_get_shows_the_profile_and_forget_erases_it_everywhere(cli_stack
 
     # forget publishes, so handlers run while it prints: run it in its own process, as an operator would
     summary = cli_process("forget", "--email", "ann.lee@example.com", "--json")
-    assert summary["archived_payloads_deleted"] == 1 and summary["customer_forgotten_published"] is True
+    removed = summary["removed"]
+    assert removed["archived_payloads"] == 1 and removed["customer_forgotten_published"] is True
     cli_stack.wait_idle(timeout=20)
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="raw/square/")
     missing = runner.invoke(app, ["profile", "get", "--email", "ann.lee@example.com"])

@@ -43,7 +43,12 @@ def test_an_unpaid_order_is_not_a_sale() -> None:
     [
         ({"state": "subscribed", "opt_in_level": "single_opt_in"}, ("subscribed", False)),
         ({"state": "subscribed", "opt_in_level": "unknown"}, ("subscribed", False)),
-        ({"state": "subscribed", "opt_in_level": "confirmed_opt_in"}, ("subscribed", True)),
+        (
+            {"state": "subscribed", "opt_in_level": "confirmed_opt_in", "consent_updated_at": "2026-05-07T09:59:00Z"},
+            ("subscribed", True),
+        ),
+        # no consent time of its own: the record's updated_at (an address edit) is not when consent was given
+        ({"state": "subscribed", "opt_in_level": "confirmed_opt_in"}, ("subscribed", False)),
         ({"state": "unsubscribed", "opt_in_level": "single_opt_in"}, ("unsubscribed", True)),
         ({"state": "not_subscribed", "opt_in_level": "single_opt_in"}, None),
     ],

@@ -52,6 +52,8 @@ def _print(data: dict[str, Any]) -> None:
     if not data["journeys"]:
         console.print("  journeys: none")
     console.print(f"  segments: {', '.join(data['segments']) or 'none'}", highlight=False)
+    if data["unverified_claims"]:
+        console.print(f"  unverified claims (not merged): {', '.join(data['unverified_claims'])}", highlight=False)
     console.print("  timeline (newest first):")
     for e in data["timeline"]:
         console.print(f"    {e['time'][:19]}  {e['type']:<22} {e['source']}", highlight=False)
@@ -89,8 +91,8 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="plain JSON on stdout")] = False,
     ) -> None:
-        """Erase a customer: profile, keys, timeline, archived raw payloads; tell every destination to delete."""
-        from journeysync.profile.forget import forget_customer
+        """Erase a customer everywhere: destinations, profile, keys, timeline, alerts, archive, dead letters."""
+        from journeysync.profile.forget import DestinationRefusedError, forget_everywhere
         from journeysync.profile.publish import Publisher
 
         stack, store, config = _store_and_config()
@@ -100,23 +102,45 @@ def register(app: typer.Typer) -> None:
         if not yes and not as_json:
             typer.confirm(f"Erase customer {customer.customer_id} and everything journeysync holds about them?",
                           abort=True)
-        report = forget_customer(
-            store, customer.customer_id, archive_bucket=stack.resources.get("ArchiveBucket"),
-        )
-        published = Publisher(stack.resource("EventBus")).publish([report.change]) if report.change else 0
-        summary = {
-            "customer_id": report.customer_id,
-            "customers_erased": report.customers,
-            "items_deleted": report.items_deleted,
-            "keys_deleted": report.keys_deleted,
-            "archived_payloads_deleted": report.archived_deleted,
-            "customer_forgotten_published": bool(published),
-        }
+        from journeysync.aws import client
+
+        sqs = client("sqs")
+        try:
+            removed = forget_everywhere(
+                store, customer,
+                syncer=_syncer(stack, config),
+                archive_bucket=stack.resources.get("ArchiveBucket"),
+                s3=client("s3"),
+                sqs=sqs,
+                dead_letter_queues=_dead_letter_queues(stack, sqs),
+                publish=Publisher(stack.resource("EventBus")).publish,
+            )
+        except DestinationRefusedError as exc:
+            fail(f"{exc}; nothing else was erased — fix it and run forget again")
+        summary = {"customer_id": customer.customer_id, "removed": removed}
         if as_json:
             print_json(summary)
             return
-        console.print(
-            f"erased {report.customer_id}: {report.items_deleted} items, {report.keys_deleted} keys, "
-            f"{report.archived_deleted} archived payloads; customer.forgotten sent to destinations",
-            highlight=False,
-        )
+        console.print(f"erased {customer.customer_id}:", highlight=False)
+        for where, what in removed.items():
+            console.print(f"  {where}: {what}", highlight=False)
+
+
+def _syncer(stack: Any, config: Any) -> Any:
+    """The email destinations exactly as crm_to_email builds them (same config, secrets, contact list)."""
+    from journeysync.destinations.settings import CrmToEmailSettings, build_syncer
+    from journeysync.errors import ConfigError
+
+    settings = CrmToEmailSettings()
+    if stack.resources.get("ContactList"):
+        settings = settings.model_copy(update={"ses_contact_list": stack.resources["ContactList"]})
+    try:
+        return build_syncer(settings, config)
+    except ConfigError as exc:
+        fail(f"email destinations: {exc}")
+
+
+def _dead_letter_queues(stack: Any, sqs: Any) -> dict[str, str]:
+    from journeysync_cli.commands.dlq import queues
+
+    return {name: url for name, (url, _source, _source_url) in queues(stack, sqs).items()}

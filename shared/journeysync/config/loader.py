@@ -9,7 +9,7 @@ config layer.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar, cast
@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from journeysync.config.catalogue import Catalogue
+from journeysync.config.identity import IdentityConfig, IdentityPolicy
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
 from journeysync.config.segments import SegmentsConfig
@@ -31,6 +32,7 @@ FILES: dict[str, type[BaseModel]] = {
     "journeys.yaml": JourneysConfig,
     "segments.yaml": SegmentsConfig,
     "routing.yaml": RoutingConfig,
+    "identity.yaml": IdentityConfig,
 }
 
 
@@ -41,6 +43,7 @@ class AppConfig:
     journeys: JourneysConfig
     segments: SegmentsConfig
     routing: RoutingConfig
+    identity: IdentityPolicy = field(default_factory=IdentityPolicy)
 
 
 def default_config_dir() -> Path:
@@ -82,7 +85,7 @@ def _missing(root: Path, name: str) -> ConfigError:
 
 
 def load_config(directory: Path | str | None = None) -> AppConfig:
-    """Read and validate every file in `directory`; all four are required.
+    """Read and validate every file in `directory`; all five are required.
 
     A file that is missing is an error, never silent defaults: on Lambda `/opt` always exists, so a
     mis-packaged config layer would otherwise run with no journeys, no segments and a placeholder sender.
@@ -101,6 +104,7 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
         journeys=cast(JourneysConfig, loaded["journeys.yaml"]),
         segments=cast(SegmentsConfig, loaded["segments.yaml"]),
         routing=cast(RoutingConfig, loaded["routing.yaml"]),
+        identity=cast(IdentityConfig, loaded["identity.yaml"]).identity,
     )
 
 

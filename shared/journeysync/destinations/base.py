@@ -97,12 +97,6 @@ class Destination:
             if change.op == "delete":
                 outcomes[change.customer_id] = self._guarded(self._delete, change)
                 continue
-            if change.previous is not None and change.previous.email and change.previous.email != change.email:
-                moved = replace(change, op="delete", email=change.previous.email, permanent=False)
-                gone = self._guarded(self._delete, moved)
-                if gone.failed:
-                    outcomes[change.customer_id] = gone
-                    continue
             upserts.append(change)
         for start in range(0, len(upserts), self.batch_size):
             chunk = upserts[start : start + self.batch_size]
@@ -115,6 +109,12 @@ class Destination:
                 outcomes[change.customer_id] = results.get(
                     change.customer_id, Outcome("retriable", f"{self.name}: no result for this contact")
                 )
+        for change in upserts:  # an email change: the old contact goes only once the new one is in place
+            moved = _moved_from(change)
+            if moved is not None and not outcomes[change.customer_id].failed:
+                gone = self._guarded(self._delete, moved)
+                if gone.failed:
+                    outcomes[change.customer_id] = gone
         return outcomes
 
     def _guarded(self, fn: Callable[[Change], Outcome], change: Change) -> Outcome:
@@ -126,3 +126,11 @@ class Destination:
     def each(self, changes: Sequence[Change], fn: Callable[[Change], Outcome]) -> dict[str, Outcome]:
         """For destinations without a batch API: one guarded call per change."""
         return {c.customer_id: self._guarded(fn, c) for c in changes}
+
+
+def _moved_from(change: Change) -> Change | None:
+    """The delete of the previous address when `change` moves the contact to a new email, else None."""
+    previous = change.previous
+    if previous is None or not previous.email or previous.email == change.email:
+        return None
+    return replace(change, op="delete", email=previous.email, permanent=False)

@@ -131,7 +131,8 @@ def desired_for(customer: Customer, audiences: frozenset[str], *, forgotten: boo
     return Desired(
         customer_id=customer.customer_id,
         version=customer.header.version,
-        email=None if gone else customer.identity.primary_email,
+        # a forget of a live snapshot keeps its address: it is the contact to delete when no state names one
+        email=None if customer.header.forgotten else customer.identity.primary_email,
         audiences=frozenset() if gone else audiences,
         subscribed=may_subscribe(consent) and not gone,
         suppressed=consent.status in SUPPRESSING,

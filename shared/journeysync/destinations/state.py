@@ -37,6 +37,9 @@ def state_sk(destination: str) -> str:
     return f"{STATE_PREFIX}{destination}"
 
 
+FORGOTTEN_STATE_SECONDS = 14 * 24 * 3600  # SQS's longest message retention
+
+
 def _key(customer_id: str, destination: str) -> dict[str, Any]:
     return {"pk": {"S": TableKeys.customer_pk(customer_id)}, "sk": {"S": state_sk(destination)}}
 
@@ -55,6 +58,9 @@ def state_item(state: ContactState) -> dict[str, Any]:
     }
     if state.email:
         item["email"] = {"S": state.email}
+    if state.forgotten:
+        # PII-free, and only needed while a change sent before the forget may still be queued
+        item["expires_at"] = {"N": str(int(state.synced_at.timestamp()) + FORGOTTEN_STATE_SECONDS)}
     return item
 
 

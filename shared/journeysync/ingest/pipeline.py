@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from journeysync.clock import future_time_error
 from journeysync.config.catalogue import Catalogue
-from journeysync.errors import BadInputError, JourneysyncError
+from journeysync.errors import BadInputError, DuplicateConflictError, JourneysyncError
 from journeysync.ingest.archive import archive_document, archive_key, put_archive
 from journeysync.ingest.settings import IngestSettings
 from journeysync.models.events import CustomerEvent
@@ -56,7 +57,8 @@ class IngestDeps:
     sqs: Any
     api: ApiFactory
     # wraps `accept` so a redelivery returns the first answer with no second effect (Powertools Idempotency)
-    once: Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]] = lambda _key, work: work()
+    # (key, work, fingerprint): a different fingerprint under a stored key raises DuplicateConflictError
+    once: Callable[[str, Callable[[], dict[str, Any]], str], dict[str, Any]] = lambda _key, work, _fp: work()
 
     def parse_context(self) -> ParseContext:
         return ParseContext(catalogue=self.catalogue, api_base_urls=self.settings.api_base_urls())
@@ -91,8 +93,21 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
     except ValidationError as exc:  # a model an adapter built directly refused a value (e.g. over its cap)
         where, message = first_error_field(exc)
         return Reply(400, {"error": message, "field": where})
+    for index, made in enumerate(parsed.events):
+        if (ahead := future_time_error(made.time, request.received_at)) is not None:
+            where = "time" if adapter.name == "cloudevents" and len(parsed.events) == 1 else f"{index}.time"
+            return Reply(400, {"error": ahead, "field": where if adapter.name == "cloudevents" else "time"})
     dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
-    result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps))
+    try:
+        result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps), parsed.fingerprint)
+    except DuplicateConflictError:
+        body = {
+            "error": "this id was already accepted from this source with different content; "
+            "send a correction under a new id",
+            "field": "id",
+            "conflict": True,
+        }
+        return Reply(409, body, vendor_event_id=parsed.vendor_event_id, event_type=parsed.event_type)
     status = 202 if result.get("ignored") else 200
     return Reply(status, result, vendor_event_id=parsed.vendor_event_id, event_type=parsed.event_type)
 

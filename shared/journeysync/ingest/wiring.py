@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from journeysync.errors import DuplicateConflictError
 from journeysync.ingest.pipeline import IngestDeps
 from journeysync.ingest.settings import IngestSettings, get_ingest_settings
 from journeysync.vendors.base import VendorApi
@@ -25,15 +26,20 @@ class Idempotency:
     def __init__(self, settings: IngestSettings, ddb: Any) -> None:
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-        self.config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=settings.idempotency_seconds)
+        self.config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="fingerprint",
+            expires_after_seconds=settings.idempotency_seconds,
+        )
         self.persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=ddb)
 
     def bind(self, context: Any) -> None:
         # an in-progress record expires with the invocation, so a crash never blocks the vendor's retry
         self.config.register_lambda_context(context)
 
-    def __call__(self, key: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def __call__(self, key: str, work: Callable[[], dict[str, Any]], fingerprint: str = "") -> dict[str, Any]:
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="delivery", persistence_store=self.persistence, config=self.config
@@ -41,7 +47,10 @@ class Idempotency:
         def accept_once(delivery: dict[str, str]) -> dict[str, Any]:
             return work()
 
-        result: dict[str, Any] = accept_once(delivery={"key": key})
+        try:
+            result: dict[str, Any] = accept_once(delivery={"key": key, "fingerprint": fingerprint})
+        except IdempotencyValidationError:
+            raise DuplicateConflictError(f"{key}: same id, different content") from None
         return result
 
 

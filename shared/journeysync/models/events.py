@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from journeysync.identity import IdentityKey, normalise_email, normalise_phone
+from journeysync.identity import DEFAULT_TRUST, IdentityKey, TrustLevel, normalise_email, normalise_phone
 from journeysync.models.limits import MAX_KEYS_PER_KIND, MAX_LIST_ITEMS, Comment, Label, Ref, Url
 
 _ID_NAMESPACE = uuid.UUID("6f1d7f6e-3c1b-4f55-9d1e-6a0c2b9e8a11")
@@ -58,11 +58,16 @@ def _text(value: Any) -> str:
 
 
 class IdentityKeys(_Strict):
-    """The identity keys an event carries, already normalised."""
+    """The identity keys an event carries, already normalised, each with its provenance.
+
+    `trust` maps a key (`str(IdentityKey)`, e.g. `email:ann@example.com`) to how far it may be
+    trusted; a key it does not name is `DEFAULT_TRUST`. Adapters name every key they produce.
+    """
 
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     external: dict[Ref, Ref] = Field(default_factory=dict, max_length=MAX_KEYS_PER_KIND)
+    trust: dict[str, TrustLevel] = Field(default_factory=dict)
 
     @field_validator("emails", mode="before")
     @classmethod
@@ -86,6 +91,39 @@ class IdentityKeys(_Strict):
     def best(self) -> IdentityKey | None:
         keys = self.keys()
         return keys[0] if keys else None
+
+    def level(self, key: IdentityKey) -> TrustLevel:
+        """How far `key` may be trusted (its provenance)."""
+        return self.trust.get(str(key), DEFAULT_TRUST)
+
+    def union(self, other: IdentityKeys) -> IdentityKeys:
+        """Both key sets; a key present in both keeps the more trusted level."""
+        from journeysync.identity import TRUST_LEVELS
+
+        trust = dict(self.trust)
+        own, named = set(self.keys()), other.keys()
+        for key in named:
+            mine = self.level(key) if key in own else None
+            theirs = other.level(key)
+            if mine is None or TRUST_LEVELS.index(theirs) < TRUST_LEVELS.index(mine):
+                trust[str(key)] = theirs
+        for key in own:
+            trust.setdefault(str(key), self.level(key))
+        return IdentityKeys(
+            emails=(*self.emails, *other.emails),
+            phones=(*self.phones, *other.phones),
+            external={**other.external, **self.external},
+            trust=trust,
+        )
+
+    def only(self, keep: set[IdentityKey]) -> IdentityKeys:
+        """The subset of keys in `keep` (with their levels)."""
+        return IdentityKeys(
+            emails=tuple(e for e in self.emails if IdentityKey("email", e) in keep),
+            phones=tuple(p for p in self.phones if IdentityKey("phone", p) in keep),
+            external={s: v for s, v in self.external.items() if IdentityKey("ext", v, s) in keep},
+            trust={k: v for k, v in self.trust.items() if any(str(x) == k for x in keep)},
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -270,6 +308,9 @@ class CustomerEvent(_Strict):
     vendor_event_id: Ref | None = None
     archive_key: str | None = Field(
         default=None, description="S3 key of the raw delivery this event came from (so `forget` can erase it)"
+    )
+    unverified: tuple[str, ...] = Field(
+        default=(), description="keys the event named that were not trusted enough to claim, link or merge"
     )
     data: EventData
 

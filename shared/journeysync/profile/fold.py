@@ -202,11 +202,15 @@ _FACTS = {
 def delta(event: CustomerEvent, ctx: FoldContext) -> Customer:
     """The customer that knows only what `event` says (its customer id is filled in by the caller)."""
     from journeysync.profile.journeys import entries_for_event
+    from journeysync.profile.trust import may_be_primary
 
     times: dict[str, datetime] = {}
     ident = event.identity
-    identity = Identity(emails=list(ident.emails), phones=list(ident.phones), external=dict(ident.external))
-    if ident.emails:
+    # only an email trusted enough may become the primary: it is where destinations reach the person
+    primary = [e for e in ident.emails if may_be_primary(event, e, ctx.config.identity)]
+    others = [e for e in ident.emails if e not in primary]
+    identity = Identity(emails=primary + others, phones=list(ident.phones), external=dict(ident.external))
+    if primary:
         times["identity.primary_email"] = event.time
     for system in ident.external:
         times[f"identity.external.{system}"] = event.time

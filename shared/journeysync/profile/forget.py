@@ -1,13 +1,20 @@
 """Erasure (`journeysync forget`, or a `customer.forgotten` event): the person leaves no trace but a digest.
 
 Erased: the profile and the profiles merged into it (their ids come from the merge audit
-records), every timeline and audit item of those partitions, every identity key they own,
-and the raw vendor payloads archived in S3 (each timeline event carries its `archive_key`).
-Left behind, per erased key, only `F#<sha256 digest> → forgotten_at`: no address, no
-customer id, no audit trail. It lets the profile hop drop late replays of events from
-before the erasure, so an erased person is never resurrected by a retry; a genuinely new
-event (after the erasure) starts a new profile. The returned `customer.forgotten`
-ProfileChanged (with the last snapshot as `before`) tells destinations to delete too.
+records), every timeline, audit and alert item of those partitions, every identity key they
+own, and the raw vendor payloads archived in S3 (each timeline event carries its
+`archive_key`; `profile.erasure` finds the ones no timeline names). Left behind, per erased
+key, only `F#<sha256 digest> → forgotten_at`: no address, no customer id, no audit trail.
+It lets the profile hop drop late replays of events from before the erasure, so an erased
+person is never resurrected by a retry; a genuinely new event (after the erasure) starts a
+new profile.
+
+The destinations' sync-state items (`D#…`) are left for the destination sync: it deletes
+the contact each one names (SES DeleteContact, Mailchimp permanent delete) and replaces the
+item with a PII-free "forgotten" marker that expires after 14 days, so a change queued
+before the forget cannot re-create the contact. The returned `customer.forgotten`
+ProfileChanged (with the last snapshot as `before`) is what triggers that sync, and
+HubSpot's GDPR delete in crm_push.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from journeysync.alerts.requests import ALERT_PREFIX
+from journeysync.destinations.state import STATE_PREFIX
 from journeysync.identity import IdentityKey
 from journeysync.models.changes import ProfileChanged
 from journeysync.models.customer import Customer, PlatformHeader
@@ -31,9 +40,12 @@ class ForgetReport:
     customer_id: str
     customers: list[str] = field(default_factory=list)
     items_deleted: int = 0
+    alerts_deleted: int = 0
     keys_deleted: int = 0
     archived_deleted: int = 0
     change: ProfileChanged | None = None
+    keys: set[IdentityKey] = field(default_factory=set)  # every key erased (what the searching scans look for)
+    archive_keys: list[str] = field(default_factory=list)
 
 
 def _keys_of(customer: Customer, timeline_docs: list[dict[str, Any]]) -> set[IdentityKey]:
@@ -73,8 +85,13 @@ def forget_customer(
         for item in store.timeline_items(cid):
             if "doc" in item:
                 docs.append(json.loads(item["doc"]["S"]))
-        deletes += [{"pk": k["pk"], "sk": k["sk"]} for k in store.partition_keys(cid)]
+        for k in store.partition_keys(cid):
+            if k["sk"]["S"].startswith(STATE_PREFIX):
+                continue  # the destination sync deletes the contact it names, then tombstones it
+            report.alerts_deleted += k["sk"]["S"].startswith(ALERT_PREFIX)
+            deletes.append({"pk": k["pk"], "sk": k["sk"]})
     keys = _keys_of(customer, docs)
+    report.keys = keys
     owners = store.lookup(sorted(keys, key=str))[0]
     mine = [k for k, owner in owners.items() if owner in report.customers]
     deletes += [{"pk": {"S": TableKeys.identity_pk(k)}, "sk": {"S": TableKeys.KEY_SK}} for k in mine]
@@ -83,6 +100,7 @@ def forget_customer(
     report.items_deleted = len(deletes) - len(mine)
     report.keys_deleted = len(mine)
     archive_keys = sorted({d["archive_key"] for d in docs if d.get("archive_key")})
+    report.archive_keys = archive_keys
     if archive_keys and archive_bucket:
         report.archived_deleted = _delete_archived(archive_bucket, archive_keys, s3)
     gone = Customer(customer_id=customer_id, header=PlatformHeader(version=customer.header.version + 1, forgotten=True))
@@ -101,3 +119,51 @@ def _delete_archived(bucket: str, keys: list[str], s3: Any | None) -> int:
         resp = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
         deleted += len(chunk) - len(resp.get("Errors") or [])
     return deleted
+
+
+class DestinationRefusedError(Exception):
+    """A destination could not delete the contact; nothing else was erased yet, so `forget` can run again."""
+
+
+def forget_everywhere(
+    store: ProfileStore,
+    customer: Customer,
+    *,
+    syncer: Any | None,
+    archive_bucket: str | None,
+    s3: Any | None,
+    sqs: Any | None,
+    dead_letter_queues: dict[str, str],
+    publish: Any,
+) -> dict[str, Any]:
+    """The operator's erasure: destinations first (so a refusal leaves everything to retry), then the store,
+    then every archived payload and dead-lettered message that names the person; returns what went where."""
+    from journeysync.destinations.sync import SyncInput
+    from journeysync.profile.erasure import Needles, purge_archive, purge_queue
+
+    removed: dict[str, Any] = {}
+    if syncer is not None:
+        result = syncer.sync(
+            [SyncInput(customer.customer_id, customer, forgotten=True)], bump_unchanged=False, read_profiles=False
+        )
+        if result.failed:
+            reasons = "; ".join(o.reason for o in result.failed.values())
+            raise DestinationRefusedError(f"a destination did not delete the contact ({reasons})")
+        for name in syncer.destination_names:
+            removed[f"destination:{name}"] = "contact deleted" if result.changes.get(name) else "no contact"
+    report = forget_customer(store, customer.customer_id, archive_bucket=archive_bucket, s3=s3)
+    removed["profiles"] = report.customers
+    removed["timeline_and_audit_items"] = report.items_deleted - report.alerts_deleted
+    removed["alerts"] = report.alerts_deleted
+    removed["identity_keys"] = report.keys_deleted
+    needles = Needles.of(report.keys)
+    scanned: list[str] = []
+    if archive_bucket and s3 is not None:
+        scanned = purge_archive(s3, archive_bucket, needles, already=report.archive_keys)
+    removed["archived_payloads"] = report.archived_deleted + len(scanned)
+    removed["dead_letters"] = {
+        name: purge_queue(sqs, url, needles) for name, url in sorted(dead_letter_queues.items()) if sqs is not None
+    }
+    removed["customer_forgotten_published"] = bool(report.change and publish([report.change]))
+    removed["tombstones"] = f"{len(report.keys)} key digests (F#<sha256>), nothing else"
+    return removed

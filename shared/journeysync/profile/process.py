@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from journeysync.clock import future_time_error
 from journeysync.config.loader import AppConfig
 from journeysync.errors import BadInputError, FatalError
 from journeysync.models.changes import ProfileChanged
@@ -124,9 +125,14 @@ def process_events(
     invalid: dict[str, str] = {}
     for raw in records:
         try:
-            parsed[raw["messageId"]] = parse_json_model(CustomerEvent, raw.get("body") or "")
+            ev = parse_json_model(CustomerEvent, raw.get("body") or "")
         except BadInputError as exc:
             invalid[raw["messageId"]] = f"not a CustomerEvent: {exc}"
+            continue
+        if (ahead := future_time_error(ev.time, deps.now())) is not None:
+            invalid[raw["messageId"]] = ahead  # it must not reach the fold (it would outvote every real act)
+            continue
+        parsed[raw["messageId"]] = ev
     engine = ProfileEngine(deps.store, deps.config, deps.now, deps.archive_bucket)
     engine.prefetch(parsed.values())
     fresh: dict[str, Outcome] = {}

@@ -12,11 +12,16 @@ Resolution of an event's keys (email, E.164 phone, vendor ids; `previous_email` 
 - no key → anonymous: recorded per day, no profile;
 - a key erased by `forget` at or after the event's time → dropped (a late replay never
   resurrects an erased person);
+- each key's provenance decides what it may do (`profile.trust`, `identity.yaml`): claim a
+  key nobody holds, link the event to the profile holding it, or merge a second profile;
+  a key allowed none of these is kept on the event as an unverified claim;
 - no key known → a new customer (id derived from the event id, so a retry reuses it);
-- one customer → unknown keys join it (conditional claims);
-- several customers → merged: the earliest created survives and absorbs the others
-  (the same `join` as the fold), their keys and timelines move, each becomes a tombstone
-  with `merged_into`, and an audit record lands in the survivor's partition.
+- one customer → unknown claimable keys join it (conditional claims);
+- several customers through merge-level keys → merged: the earliest created survives and
+  absorbs the others (the same `join` as the fold), their keys and timelines move, each
+  becomes a tombstone with `merged_into`, and an audit record (with the bridging keys'
+  digests and trust levels) lands in the survivor's partition;
+- only untrusted keys that lead nowhere → recorded as anonymous (no profile).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from journeysync.models.customer import Customer, PlatformHeader
 from journeysync.models.events import CustomerEvent, CustomerUpdated
 from journeysync.profile.fold import FoldContext, apply_event, earliest, join, new_customer, same_state
 from journeysync.profile.publish import profile_changed
+from journeysync.profile.trust import Admission, admit
 from journeysync.store import requests as rq
 from journeysync.store.profiles import ProfileStore
 
@@ -78,6 +84,13 @@ def customer_keys(customer: Customer) -> list[IdentityKey]:
     ident = customer.identity
     keys = [IdentityKey("email", e) for e in ident.emails] + [IdentityKey("phone", p) for p in ident.phones]
     return keys + [IdentityKey("ext", v, s) for s, v in sorted(ident.external.items())]
+
+
+def _bridges(event: CustomerEvent, loser: Customer) -> list[dict[str, str]]:
+    """The event's keys that pointed at the merged-away profile, as digests with their trust level."""
+    held = set(customer_keys(loser))
+    named = event.identity.keys()
+    return [{"key": k.digest(), "level": event.identity.level(k)} for k in named if k in held]
 
 
 def new_customer_id(event: CustomerEvent) -> str:
@@ -159,12 +172,33 @@ class ProfileEngine:
         if any(event.time <= self.forgotten[k] for k in keys if k in self.forgotten):
             return Outcome(event.id, "suppressed")
         outcome = Outcome(event.id, "unchanged")
+        admission = admit(event, keys, self.config.identity)
         if event.type == "customer.forgotten":
-            return self._forget(event, keys, outcome)
-        customer_id = self._resolve(event, keys, outcome)
-        self._commit(customer_id, event, outcome)
-        self.timeline.append((outcome.customer_id or customer_id, event))
+            return self._forget(event, list(admission.link), outcome)
+        resolved = self._resolve(event, admission, outcome)
+        if resolved is None:  # only untrusted keys, each held by someone else or not claimable
+            self.anonymous.append(event)
+            outcome.status = "anonymous"
+            return outcome
+        event = self._with_provenance(event, keys, resolved)
+        self._commit(resolved, event, outcome)
+        self.timeline.append((outcome.customer_id or resolved, event))
         return outcome
+
+    def _with_provenance(self, event: CustomerEvent, keys: list[IdentityKey], customer_id: str) -> CustomerEvent:
+        """The event as the profile keeps it: only the keys its profile holds; the rest as unverified claims."""
+        held = {k for k in keys if self._holder(k) == customer_id}
+        unverified = tuple(str(k) for k in keys if k not in held)
+        if not unverified:
+            return event
+        return event.model_copy(update={"identity": event.identity.only(held), "unverified": unverified})
+
+    def _holder(self, key: IdentityKey) -> str | None:
+        owner = self.owners.get(key)
+        if owner is None:
+            return None
+        customer = self.live(owner)
+        return customer.customer_id if customer is not None else owner
 
     def _forget(self, event: CustomerEvent, keys: list[IdentityKey], outcome: Outcome) -> Outcome:
         """A `customer.forgotten` event erases every customer its keys resolve to (and never creates one)."""
@@ -187,42 +221,57 @@ class ProfileEngine:
         outcome.status = "forgotten"
         return outcome
 
-    def _resolve(self, event: CustomerEvent, keys: list[IdentityKey], outcome: Outcome) -> str:
-        live_ids: list[str] = []
+    def _resolve(self, event: CustomerEvent, admission: Admission, outcome: Outcome) -> str | None:
+        """The customer the event belongs to: merge-level keys may join several, link-level keys pick one."""
+        linked: list[str] = []
+        mergeable: list[str] = []
         claimed_not_created: list[str] = []
-        for key in keys:
+        for key in admission.link:  # most trusted first
             owner = self.owners.get(key)
             if owner is None:
                 continue
             customer = self.live(owner)
             if customer is None:
                 claimed_not_created.append(owner)  # a crash between claiming keys and creating the profile
-            elif customer.customer_id not in live_ids:
-                live_ids.append(customer.customer_id)
-        if len(live_ids) > 1:
-            customer_id = self._merge(live_ids, event, outcome)
-        elif live_ids:
-            customer_id = live_ids[0]
+                continue
+            if customer.customer_id not in linked:
+                linked.append(customer.customer_id)
+            if key in admission.merge and customer.customer_id not in mergeable:
+                mergeable.append(customer.customer_id)
+        if len(mergeable) > 1:
+            customer_id = self._merge(mergeable, event, outcome)
+        elif mergeable or linked:
+            customer_id = (mergeable or linked)[0]
+        elif claimed_not_created:
+            customer_id = claimed_not_created[0]
+        elif any(k not in self.owners for k in admission.claim):
+            customer_id = self._mint(event)
         else:
-            customer_id = claimed_not_created[0] if claimed_not_created else self._mint(event)
-        return self._claim(keys, customer_id, event, outcome)
+            return None
+        return self._claim(admission, customer_id, event, outcome)
 
     def _mint(self, event: CustomerEvent) -> str:
         customer_id = new_customer_id(event)
         self._new.add(customer_id)
         return customer_id
 
-    def _claim(self, keys: list[IdentityKey], customer_id: str, event: CustomerEvent, outcome: Outcome) -> str:
-        """Give every key of the event to `customer_id`; a key someone else got first means a merge."""
-        for key in keys:
+    def _claim(self, admission: Admission, customer_id: str, event: CustomerEvent, outcome: Outcome) -> str:
+        """Give the event's claimable keys to `customer_id`; a merge-level key someone else got first merges.
+
+        A key below the merge level that another profile holds stays with that profile: the
+        event records it as an unverified claim instead.
+        """
+        for key in admission.claim:
             owner = self.owners.get(key)
             if owner == customer_id:
                 continue
             if owner is not None:
-                survivor = self.live(owner)
-                if survivor is not None and survivor.customer_id == customer_id:
+                holder = self.live(owner)
+                if holder is not None and holder.customer_id == customer_id:
                     self.store.move_key(key, owner, customer_id)  # tidy: a merged-away owner
                     self.owners[key] = customer_id
+                    continue
+                if holder is not None and key not in admission.merge:
                     continue
             try:
                 self.store.claim_key(key, customer_id)
@@ -230,7 +279,7 @@ class ProfileEngine:
             except IdentityConflictError as exc:
                 self.owners[key] = exc.owner
                 other = self.live(exc.owner, fresh=True)
-                if other is None or other.customer_id == customer_id:
+                if other is None or other.customer_id == customer_id or key not in admission.merge:
                     continue
                 if self._get(customer_id) is None:
                     customer_id = other.customer_id  # ours did not exist yet: join theirs
@@ -306,8 +355,8 @@ class ProfileEngine:
             self.store.audit(
                 survivor_id,
                 "merge",
-                {"survivor": survivor_id, "merged": loser_id, "event_id": event.id, "keys_moved": moved_keys,
-                 "timeline_moved": moved},
+                {"survivor": survivor_id, "merged": loser_id, "event_id": event.id, "source": event.source,
+                 "keys_moved": moved_keys, "timeline_moved": moved, "via": _bridges(event, loser)},
             )
             return
         raise RetriableError(f"merge of {loser_id} into {survivor_id} kept conflicting")

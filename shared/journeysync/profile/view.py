@@ -56,7 +56,11 @@ def view(store: ProfileStore, customer: Customer, config: AppConfig) -> dict[str
         },
         "segments": segments_of(customer, config, datetime.now(UTC)),
         "timeline": [
-            {"time": e.time.isoformat(), "type": e.type, "source": e.source, "id": e.id} for e in timeline
+            {"time": e.time.isoformat(), "type": e.type, "source": e.source, "id": e.id,
+             "unverified": list(e.unverified)}
+            for e in timeline
         ],
+        # keys events named that were not trusted enough to claim, link or merge (identity.yaml)
+        "unverified_claims": sorted({k for e in timeline for k in e.unverified}),
         "merges": [a for a in store.audits(customer.customer_id) if a.get("action") == "merge"],
     }

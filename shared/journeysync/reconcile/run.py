@@ -96,7 +96,8 @@ def _sources(deps: ReconcileDeps, report: Report, dry_run: bool) -> None:
     now = deps.clock()
 
     def through_ingest(adapter: Any, request: Any, parsed: Any) -> None:
-        ingest.once(f"{adapter.name}:{parsed.vendor_event_id}", lambda: accept(adapter, request, parsed, ingest))
+        key = f"{adapter.name}:{parsed.vendor_event_id}"
+        ingest.once(key, lambda: accept(adapter, request, parsed, ingest), parsed.fingerprint)
 
     runners = {"square": backfill_square, "shopify": backfill_shopify}
     for vendor in deps.sources:

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from journeysync.config.catalogue import Catalogue, CatalogueEntry
 from journeysync.errors import BadInputError
-from journeysync.identity import normalise_email, normalise_phone
+from journeysync.identity import TrustLevel, normalise_email, normalise_phone
 from journeysync.models.events import (
     CustomerEvent,
     IdentityKeys,
@@ -230,8 +230,16 @@ def identity(
     phones: Iterable[Any] = (),
     external: Mapping[str, Any] | None = None,
     region: str = "GB",
+    email_trust: TrustLevel = "verified",
+    phone_trust: TrustLevel = "typed",
+    external_trust: TrustLevel = "vendor_id",
 ) -> IdentityKeys:
-    """Normalised identity keys; anything that is not a valid email/phone is dropped, not fatal."""
+    """Normalised identity keys with their provenance; an invalid email/phone is dropped, not fatal.
+
+    The defaults fit most vendors: the order's or list member's email is one the vendor verified
+    or that paid, a phone number is whatever the customer typed, an external id is the vendor's
+    own customer id. A form answer (`typed`) or a hidden field (`url`) says so explicitly.
+    """
     good_emails: list[str] = []
     for raw in emails:
         if isinstance(raw, str) and raw.strip():
@@ -249,11 +257,13 @@ def identity(
         and len(str(value).strip().encode("utf-8", "surrogatepass")) <= REF_BYTES
     }
     keep = MAX_KEYS_PER_KIND  # the first few of each kind; a payload listing more is not one person's
-    return IdentityKeys(
-        emails=tuple(dict.fromkeys(good_emails))[:keep],
-        phones=tuple(dict.fromkeys(good_phones))[:keep],
-        external=dict(list(ext.items())[:keep]),
-    )
+    emails = tuple(dict.fromkeys(good_emails))[:keep]
+    phones = tuple(dict.fromkeys(good_phones))[:keep]
+    ext = dict(list(ext.items())[:keep])
+    trust: dict[str, TrustLevel] = {f"email:{e}": email_trust for e in emails}
+    trust |= {f"phone:{p}": phone_trust for p in phones}
+    trust |= {f"ext:{system}:{value}": external_trust for system, value in ext.items()}
+    return IdentityKeys(emails=emails, phones=phones, external=ext, trust=trust)
 
 
 def clean_email(raw: Any) -> str | None:

@@ -100,6 +100,9 @@ class Parsed:
     enrichments: list[Enrichment] = field(default_factory=list)
     ignored: str | None = None
     event_type: str = ""  # the vendor's own event type, for logs and metrics
+    # a digest of what the sender asserted under `vendor_event_id`; a re-send with the same id and a
+    # different fingerprint is a conflict (409), not a retry. "" = the adapter does not check.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

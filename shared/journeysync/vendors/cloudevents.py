@@ -3,11 +3,16 @@
 Signature: `X-Journeysync-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
 5-minute replay window. The body is one CloudEvents 1.0 JSON object, or a JSON array of them
 (a batch), in journeysync's vocabulary (`type` one of EVENT_TYPES, `identity` keys, typed `data`).
-The event id we store is derived from (source, the sender's id), so two systems' ids never collide.
+CloudEvents makes `source` + `id` unique, so both the event id we store (derived from the pair)
+and the delivery's dedupe key include the source: two systems' ids never collide. A re-send of
+the same source + id with different content is answered 409 (send a correction under a new id),
+never silently swallowed as a duplicate.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -73,8 +78,14 @@ class CloudEventsAdapter(VendorAdapter):
             if event.subject is None and (best := event.identity.best()) is not None:
                 event = event.model_copy(update={"subject": best.digest()})
             events.append(event)
-        first_id = items[0]["id"] if len(items) == 1 else "|".join(sorted(str(i["id"]) for i in items))
-        return Parsed(vendor_event_id=str(first_id), events=events, event_type=events[0].type)
+        ids = sorted(f"{i['source']}|{i['id']}" for i in items)
+        canonical = sorted(json.dumps(i, sort_keys=True, separators=(",", ":")) for i in items)
+        return Parsed(
+            vendor_event_id="+".join(ids),
+            events=events,
+            event_type=events[0].type,
+            fingerprint=hashlib.sha256("\n".join(canonical).encode()).hexdigest(),
+        )
 
 
 def _loc(index: int, count: int, field: str) -> str:

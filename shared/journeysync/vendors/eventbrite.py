@@ -177,8 +177,10 @@ class EventbriteAdapter(VendorAdapter):
         attendee_id = text(attendee, "id", "id")
         event_id = text(attendee, "event_id", "event_id")
         profile = opt_obj(attendee, "profile", "profile")
+        # an attendee's details are typed by whoever bought the ticket: `typed`, unlike the order's email
         ident = identity(
-            emails=[profile.get("email")], phones=[profile.get("cell_phone")], region=catalogue.default_region
+            emails=[profile.get("email")], phones=[profile.get("cell_phone")], region=catalogue.default_region,
+            email_trust="typed",
         )
         ticket_class = opt_str(attendee, "ticket_class_name")
         entry = catalogue.lookup(self.name, ticket_class=ticket_class, name=ticket_class) if ticket_class else None

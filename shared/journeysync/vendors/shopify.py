@@ -372,7 +372,8 @@ def _consent(doc: dict[str, Any]) -> tuple[str, bool, datetime | None] | None:
             else None
         )
         if state == "subscribed":
-            return "subscribed", opt_str(block, "opt_in_level") == "confirmed_opt_in", at
+            # without its own consent_updated_at the opt-in's time is unknown: never an explicit (newer) act
+            return "subscribed", at is not None and opt_str(block, "opt_in_level") == "confirmed_opt_in", at
         if state == "unsubscribed":
             return "unsubscribed", True, at
         if state == "pending":

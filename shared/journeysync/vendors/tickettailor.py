@@ -187,6 +187,6 @@ def _event_ref(
 
 
 def _ticket_identity(ticket: dict[str, Any], buyer: IdentityKeys, catalogue: Catalogue) -> IdentityKeys:
-    """The buyer's keys first (the booking is theirs), then the ticket's own email."""
-    own = identity(emails=[ticket.get("email")], region=catalogue.default_region)
-    return IdentityKeys(emails=(*buyer.emails, *own.emails), phones=buyer.phones, external=buyer.external)
+    """The buyer's keys first (the booking is theirs), then the ticket's own email (typed by the buyer)."""
+    own = identity(emails=[ticket.get("email")], region=catalogue.default_region, email_trust="typed")
+    return buyer.union(own)

@@ -68,12 +68,17 @@ class TypeformAdapter(VendorAdapter):
             return Parsed(vendor_event_id=delivery, ignored="the score question was not answered", event_type=kind)
         score_field = f"form_response.answers[{form.score_ref}]"
         hidden = opt_obj(response, "hidden", "form_response.hidden")
-        ident = identity(
-            emails=[_answer(answers, form.email_ref), _hidden(hidden, form.hidden.email)],
-            phones=[_answer(answers, form.phone_ref)],
-            external={"journeysync": _hidden(hidden, form.hidden.customer_id)},
-            region=ctx.catalogue.default_region,
+        # what the respondent typed is `typed`; hidden fields are in the form's public URL: `url`
+        region = ctx.catalogue.default_region
+        typed = identity(
+            emails=[_answer(answers, form.email_ref)], phones=[_answer(answers, form.phone_ref)], region=region,
+            email_trust="typed",
         )
+        from_url = identity(
+            emails=[_hidden(hidden, form.hidden.email)], external={"journeysync": _hidden(hidden, form.hidden.customer_id)},
+            region=region, email_trust="url", external_trust="url",
+        )
+        ident = typed.union(from_url)
         data = model(
             SurveyResponded,
             score_field,
