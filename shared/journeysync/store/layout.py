@@ -1,0 +1,345 @@
+"""The customer partition as items: a small hot `P` item plus one item per fact.
+
+Writing a whole customer document on every event made an event's cost grow with the
+member's history (a three-year member's profile was ~38 KB: 38 write units per event).
+Here a customer is split so that an event rewrites only what it changed:
+
+| item               | sk                                  | holds                                        |
+|--------------------|-------------------------------------|----------------------------------------------|
+| hot profile        | `P`                                 | header, identity, names, derived membership  |
+|                    |                                     | and consent status, visits, flags, journey   |
+|                    |                                     | positions (no history), scalar field times   |
+| membership term    | `F#M#<event id>`                    | one `MembershipTerm`                         |
+| consent act        | `F#C#<time>#<event id>`             | one `ConsentRecord`                          |
+| booking            | `F#B#<event ref>#<order id>`        | one `Booking` (status is a lattice)          |
+| purchase           | `F#O#<order id>`                    | one `PurchaseSummary`                        |
+| rating             | `F#R#<response id>`                 | one `RatingSummary` and its field times      |
+| journey history    | `F#H#<journey>`                     | the position's stage visits                  |
+| timeline           | `T#<time>#<event id>`               | compact event (`journeysync.store.timeline`) |
+|                    |                                     | and the journey entry facts it made          |
+
+Journey entry facts (`j|<journey>|<stage>|<event id>` → event time) ride on the timeline
+item of their event, which is written once per event anyway; `P` keeps the sort key of the
+oldest entry the fold still keeps (`jw`), so a reader queries only that window.
+
+Facts are keyed by their natural key, so a replayed event rewrites nothing; the writer
+diffs the items of the folded customer against the items it read and puts only the new
+or changed ones (and deletes the ones the fold's caps dropped). `customer_items` and
+`customer_from_items` are inverse: the store round-trips exactly the customer the fold
+produced. A `P` item of the old layout (one JSON document of the whole customer under
+`doc`) still reads, so `journeysync migrate` and lazy rewrites can move partitions over.
+
+Budgets (`ITEM_BUDGET`, DynamoDB's own size rule: attribute names plus values) are what
+`tests/unit/test_store_layout.py` holds every item of ten years of a heavy member to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from journeysync.models.customer import (
+    Booking,
+    ConsentRecord,
+    Customer,
+    MembershipTerm,
+    PurchaseSummary,
+    RatingSummary,
+    StageVisit,
+)
+from journeysync.store.table import TableKeys
+
+Item = dict[str, Any]
+
+FACT_PREFIX = "F#"
+ENTRY_PREFIX = "j|"  # journey entry facts in profile.field_times (journeysync.profile.journeys)
+RATING_TIME_PREFIX = "rating."
+ENTRIES_CAP = 40  # newest entry facts kept per journey (journeysync.profile.journeys.ENTRIES_CAP)
+
+ITEM_BUDGET = {
+    "P": 1024,  # one write unit per event
+    "F#M": 400,
+    "F#C": 400,
+    "F#B": 400,
+    "F#O": 400,
+    "F#R": 1024,  # a rating with its comment (comments are capped upstream at 500 characters)
+    "F#H": 4096,  # 30 stage visits; rewritten only when the stage changes
+    "T": 512,  # compact timeline entry
+}
+"""Largest size in bytes an item of each kind may reach, whatever the member's history."""
+
+_HOT_EXCLUDE: dict[str, Any] = {
+    "customer_id": True,
+    "profile": {
+        "membership": {"terms"},
+        "email_consent": {"ledger"},
+        "bookings": True,
+        "purchases": True,
+        "ratings": True,
+        "last_survey": True,
+        "field_times": True,
+    },
+    "journeys": {"__all__": {"history"}},
+}
+_HISTORY = TypeAdapter(list[StageVisit])
+_TIMES = TypeAdapter(dict[str, datetime])
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _doc(model: Any) -> str:
+    return _compact(model.model_dump(mode="json", exclude_defaults=True))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- size rule
+
+
+def _value_size(value: Mapping[str, Any]) -> int:
+    (kind, v), = value.items()
+    if kind == "S":
+        return len(str(v).encode())
+    if kind == "N":
+        digits = str(v).lstrip("-").replace(".", "").lstrip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: x}) for x in v)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(x) for x in v)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(x) for k, x in v.items())
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """An item's size by DynamoDB's rule: UTF-8 attribute names plus their values (what capacity is billed on)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def write_units(item: Mapping[str, Any]) -> int:
+    """Write request units of putting or deleting `item` (1 KB each, at least one)."""
+    return max(1, -(-item_size(item) // 1024))
+
+
+def kind_of(sk: str) -> str:
+    """The budget kind of a sort key (`P`, `F#B`, `T`, ...)."""
+    if sk.startswith(FACT_PREFIX):
+        return sk[:3]
+    return sk.split("#", 1)[0]
+
+
+# ----------------------------------------------------------------------------- customer → items
+
+
+def _fact(pk: dict[str, str], sk: str, doc: str, **extra: dict[str, str]) -> Item:
+    return {"pk": pk, "sk": _s(sk), "d": _s(doc), **extra}
+
+
+def _consent_sk(record: ConsentRecord) -> str:
+    ref = record.event_id or _digest(_doc(record))
+    return f"F#C#{record.at.isoformat()}#{ref}"
+
+
+def customer_items(customer: Customer) -> dict[str, Item]:
+    """Every item of the customer's partition that the fold's state needs, by sort key."""
+    pk = _s(TableKeys.customer_pk(customer.customer_id))
+    profile = customer.profile
+    times = profile.field_times
+    hot = customer.model_dump(mode="json", exclude=_HOT_EXCLUDE, exclude_defaults=True)
+    hot["t"] = {k: v.isoformat() for k, v in sorted(times.items())
+                if not k.startswith((ENTRY_PREFIX, RATING_TIME_PREFIX))}
+    hot.pop("header", None)
+    window = entry_window(customer)
+    if window:
+        hot["jw"] = window
+    p: Item = {
+        "pk": pk,
+        "sk": _s(TableKeys.PROFILE_SK),
+        "version": {"N": str(customer.header.version)},
+        "h": _s(_compact({**hot, "hd": customer.header.model_dump(mode="json", exclude_defaults=True)})),
+    }
+    if customer.header.merged_into:
+        p["merged_into"] = _s(customer.header.merged_into)
+    items: dict[str, Item] = {TableKeys.PROFILE_SK: p}
+
+    def add(sk: str, doc: str) -> None:
+        items[sk] = _fact(pk, sk, doc)
+
+    for term in profile.membership.terms:
+        add(f"F#M#{term.event_id}", _doc(term))
+    for record in profile.email_consent.ledger:
+        add(_consent_sk(record), _doc(record))
+    for booking in profile.bookings:
+        add(f"F#B#{booking.event_ref}#{booking.order_id}", _doc(booking))
+    for purchase in profile.purchases:
+        add(f"F#O#{purchase.order_id}", _doc(purchase))
+    for rating in profile.ratings:
+        prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
+        rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in times.items() if k.startswith(prefix)}
+        doc = json.loads(_doc(rating))
+        add(f"F#R#{rating.response_id}", _compact({"r": doc, "t": rtimes}))
+    for name, position in customer.journeys.items():
+        if position.history:
+            add(f"F#H#{name}", _compact(_HISTORY.dump_python(position.history, mode="json", exclude_defaults=True)))
+    return items
+
+
+def entries_by_event(customer: Customer) -> dict[str, tuple[datetime, list[str]]]:
+    """The journey entry facts grouped by the event that made them: event id → (time, `journey|stage`s)."""
+    out: dict[str, tuple[datetime, list[str]]] = {}
+    for key, at in customer.profile.field_times.items():
+        if key.startswith(ENTRY_PREFIX):
+            journey, stage, event_id = key.removeprefix(ENTRY_PREFIX).split("|", 2)
+            out.setdefault(event_id, (at, []))[1].append(f"{journey}|{stage}")
+    return out
+
+
+def entry_window(customer: Customer) -> str | None:
+    """The smallest timeline sort key holding an entry fact the customer keeps (None: no entries)."""
+    keys = [TableKeys.timeline_sk(at, event_id) for event_id, (at, _) in entries_by_event(customer).items()]
+    return min(keys) if keys else None
+
+
+def window_of(p_item: Item) -> str | None:
+    """`jw` of a hot item: where the reader's timeline query starts (None: nothing to read)."""
+    if "h" not in p_item:
+        return None
+    window = json.loads(p_item["h"]["S"]).get("jw")
+    return str(window) if window else None
+
+
+# ----------------------------------------------------------------------------- items → customer
+
+
+def _prune_entries(times: dict[str, datetime]) -> None:
+    """Keep the newest ENTRIES_CAP entry facts per journey (a writer may leave older ones behind)."""
+    by_journey: dict[str, list[str]] = {}
+    for key in times:
+        if key.startswith(ENTRY_PREFIX):
+            by_journey.setdefault(key.split("|")[1], []).append(key)
+    for keys in by_journey.values():
+        for key in sorted(keys, key=lambda k: (times[k], k))[:-ENTRIES_CAP]:
+            del times[key]
+
+
+def _timeline_entries(timeline: Iterable[Item]) -> dict[str, datetime]:
+    times: dict[str, datetime] = {}
+    for item in timeline:
+        if "j" in item:
+            _, rest = item["sk"]["S"].split("#", 1)
+            at_text, _, event_id = rest.rpartition("#")
+            at = datetime.fromisoformat(at_text)
+            for entry in item["j"]["SS"]:
+                times[f"{ENTRY_PREFIX}{entry}|{event_id}"] = at
+    return times
+
+
+def customer_from_items(
+    customer_id: str, items: Iterable[Item], timeline: Iterable[Item] = ()
+) -> Customer | None:
+    """The customer the items hold (None without a `P` item); the old one-document layout reads too.
+
+    `timeline` is the timeline window (`window_of`) whose items carry the journey entry facts."""
+    facts: dict[str, list[str]] = {}
+    hot: dict[str, Any] | None = None
+    histories: dict[str, Any] = {}
+    times = _timeline_entries(timeline)
+    for item in items:
+        sk = item["sk"]["S"]
+        if sk == TableKeys.PROFILE_SK:
+            if "doc" in item:  # the old layout: the whole customer in one document
+                return legacy_customer(item)
+            hot = json.loads(item["h"]["S"])
+        elif sk.startswith("F#H#"):
+            histories[sk.removeprefix("F#H#")] = json.loads(item["d"]["S"])
+        elif sk.startswith(FACT_PREFIX):
+            facts.setdefault(sk[:3], []).append(item["d"]["S"])
+    if hot is None:
+        return None
+    header = hot.pop("hd", {})
+    window = hot.pop("jw", None)
+    times = {k: v for k, v in times.items() if window is not None and _entry_sk(k, v) >= window}
+    times.update({k: datetime.fromisoformat(v) for k, v in hot.pop("t", {}).items()})
+    ratings = []
+    for doc in facts.get("F#R", []):
+        data = json.loads(doc)
+        rating = RatingSummary.model_validate(data["r"])
+        ratings.append(rating)
+        for suffix, at in data["t"].items():
+            times[f"{RATING_TIME_PREFIX}{rating.response_id}.{suffix}"] = datetime.fromisoformat(at)
+    _prune_entries(times)
+    profile = hot.setdefault("profile", {})
+    membership = profile.setdefault("membership", {})
+    membership["terms"] = sorted(
+        (MembershipTerm.model_validate_json(d) for d in facts.get("F#M", [])), key=lambda t: (t.at, t.event_id)
+    )
+    consent = profile.setdefault("email_consent", {})
+    consent["ledger"] = sorted(
+        (ConsentRecord.model_validate_json(d) for d in facts.get("F#C", [])), key=_ledger_order
+    )
+    profile["bookings"] = sorted(
+        (Booking.model_validate_json(d) for d in facts.get("F#B", [])),
+        key=lambda x: (x.at, x.event_ref, x.order_id), reverse=True,
+    )
+    profile["purchases"] = sorted(
+        (PurchaseSummary.model_validate_json(d) for d in facts.get("F#O", [])),
+        key=lambda x: (x.at, x.order_id), reverse=True,
+    )
+    ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)
+    profile["ratings"] = ratings
+    profile["last_survey"] = ratings[0] if ratings else None
+    profile["field_times"] = times
+    for name, position in hot.get("journeys", {}).items():
+        position["history"] = histories.get(name, [])
+    return Customer.model_validate({**hot, "customer_id": customer_id, "header": header})
+
+
+def _entry_sk(key: str, at: datetime) -> str:
+    return TableKeys.timeline_sk(at, key.rsplit("|", 1)[-1])
+
+
+def _ledger_order(record: ConsentRecord) -> tuple[datetime, str]:
+    return record.at, _consent_sk(record)
+
+
+def legacy_customer(item: Item) -> Customer:
+    """A `P` item written by the one-document layout (the duplicate guard it kept is no longer needed)."""
+    data = json.loads(item["doc"]["S"])
+    data.pop("applied_events", None)
+    return Customer.model_validate(data)
+
+
+def is_legacy(item: Mapping[str, Any]) -> bool:
+    """Whether an item was written by the old layout (a whole-customer `P` or a full-event timeline item)."""
+    return "doc" in item
+
+
+# ----------------------------------------------------------------------------- diff
+
+
+def changes(before: Mapping[str, Item] | None, after: Mapping[str, Item]) -> tuple[list[Item], list[Item]]:
+    """The fact puts and deletes that turn the `before` items into the `after` ones (`P` left to the caller)."""
+    before = before or {}
+    puts = [item for sk, item in after.items() if sk != TableKeys.PROFILE_SK and before.get(sk) != item]
+    deletes = [
+        {"pk": item["pk"], "sk": item["sk"]} for sk, item in before.items() if sk not in after and sk != TableKeys.PROFILE_SK
+    ]
+    return puts, deletes
