@@ -41,8 +41,8 @@ from journeysync.models.events import CustomerEvent, CustomerUpdated
 from journeysync.profile.fold import FoldContext, apply_event, earliest, join, new_customer, same_state
 from journeysync.profile.publish import profile_changed
 from journeysync.store import requests as rq
-from journeysync.store.profiles import ProfileStore, event_key_strings
 from journeysync.store.layout import entries_by_event
+from journeysync.store.profiles import ProfileStore, event_key_strings
 from journeysync.store.timeline import timeline_item
 
 _CUSTOMER_NS = uuid.UUID("0b6a8f0e-2f9d-4c5e-8a59-9d7c3f1e2a10")

@@ -84,8 +84,21 @@ _HOT_EXCLUDE: dict[str, Any] = {
         "last_survey": True,
         "field_times": True,
     },
-    "journeys": {"__all__": {"history"}},
+    "journeys": {"__all__": {"history", "journey"}},
 }
+_SHORT = {
+    name: f"~{code}"
+    for name, code in {
+        "profile": "p", "identity": "i", "journeys": "j", "membership": "m", "email_consent": "c", "emails": "e",
+        "phones": "ph", "external": "x", "given_name": "g", "family_name": "f", "crm_owner": "o", "visits": "v",
+        "last_visit_at": "lv", "at_risk": "r", "vip": "vip", "divisions": "d", "status": "s", "source": "so",
+        "at": "a", "tier": "t", "valid_from": "vf", "valid_until": "vu", "can_book_online": "b", "stage": "st",
+        "entered_at": "ea", "owner": "ow", "sla_due_at": "sl", "completed": "co", "created_at": "ca",
+        "updated_at": "ua", "version": "n", "merged_into": "mi", "forgotten": "fg", "recent": "rc",
+        "identity.primary_email": "pe",
+    }.items()
+}
+_LONG = {short: name for name, short in _SHORT.items()}
 _HISTORY = TypeAdapter(list[StageVisit])
 _TIMES = TypeAdapter(dict[str, datetime])
 
@@ -100,6 +113,39 @@ def _compact(data: Any) -> str:
 
 def _doc(model: Any) -> str:
     return _compact(model.model_dump(mode="json", exclude_defaults=True))
+
+
+def _shorten(data: Any) -> Any:
+    """Short attribute names for the hot document (every byte of `P` is paid on every write)."""
+    if isinstance(data, dict):
+        return {_short_key(k): _shorten(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_shorten(v) for v in data]
+    return data
+
+
+def _short_key(key: str) -> str:
+    if key in _SHORT:
+        return _SHORT[key]
+    if key.startswith("identity.external."):
+        return "~x." + key.removeprefix("identity.external.")
+    return key
+
+
+def _lengthen(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {_long_key(k): _lengthen(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_lengthen(v) for v in data]
+    return data
+
+
+def _long_key(key: str) -> str:
+    if key in _LONG:
+        return _LONG[key]
+    if key.startswith("~x."):
+        return "identity.external." + key.removeprefix("~x.")
+    return key
 
 
 def _digest(text: str) -> str:
@@ -164,7 +210,7 @@ def customer_items(customer: Customer) -> dict[str, Item]:
     profile = customer.profile
     times = profile.field_times
     hot = customer.model_dump(mode="json", exclude=_HOT_EXCLUDE, exclude_defaults=True)
-    hot["t"] = {k: v.isoformat() for k, v in sorted(times.items())
+    hot["t"] = {k: v.isoformat().replace("+00:00", "Z") for k, v in sorted(times.items())
                 if not k.startswith((ENTRY_PREFIX, RATING_TIME_PREFIX))}
     hot.pop("header", None)
     window = entry_window(customer)
@@ -174,7 +220,7 @@ def customer_items(customer: Customer) -> dict[str, Item]:
         "pk": pk,
         "sk": _s(TableKeys.PROFILE_SK),
         "version": {"N": str(customer.header.version)},
-        "h": _s(_compact({**hot, "hd": customer.header.model_dump(mode="json", exclude_defaults=True)})),
+        "h": _s(_compact(_shorten({**hot, "hd": customer.header.model_dump(mode="json", exclude_defaults=True)}))),
     }
     if customer.header.merged_into:
         p["merged_into"] = _s(customer.header.merged_into)
@@ -267,7 +313,7 @@ def customer_from_items(
         if sk == TableKeys.PROFILE_SK:
             if "doc" in item:  # the old layout: the whole customer in one document
                 return legacy_customer(item)
-            hot = json.loads(item["h"]["S"])
+            hot = _lengthen(json.loads(item["h"]["S"]))
         elif sk.startswith("F#H#"):
             histories[sk.removeprefix("F#H#")] = json.loads(item["d"]["S"])
         elif sk.startswith(FACT_PREFIX):
@@ -309,6 +355,7 @@ def customer_from_items(
     profile["field_times"] = times
     for name, position in hot.get("journeys", {}).items():
         position["history"] = histories.get(name, [])
+        position["journey"] = name
     return Customer.model_validate({**hot, "customer_id": customer_id, "header": header})
 
 
@@ -318,6 +365,13 @@ def _entry_sk(key: str, at: datetime) -> str:
 
 def _ledger_order(record: ConsentRecord) -> tuple[datetime, str]:
     return record.at, _consent_sk(record)
+
+
+def hot_customer(item: Item) -> Customer:
+    """The customer as far as its `P` item alone tells (no facts: lists empty) — versions, flags, tombstones."""
+    customer = customer_from_items(item["pk"]["S"].removeprefix("C#"), [item])
+    assert customer is not None
+    return customer
 
 
 def legacy_customer(item: Item) -> Customer:

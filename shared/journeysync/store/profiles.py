@@ -141,6 +141,21 @@ class ProfileStore:
         self._remember(cid, stored.header.version, _Seen(after, entries))
         return stored
 
+    def restore(self, customer: Customer) -> None:
+        """Write `customer` as given, version included, over whatever is stored (migration, fixtures).
+
+        Stale facts of the partition are deleted; journey entries go onto timeline items."""
+        cid = customer.customer_id
+        current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid))}
+        after = layout.customer_items(customer)
+        puts = [item for sk, item in after.items() if current.get(sk) != item]
+        deletes = [{"pk": i["pk"], "sk": i["sk"]} for sk, i in current.items() if sk not in after]
+        hot = [i for i in puts if i["sk"]["S"] == TableKeys.PROFILE_SK]
+        self.write_items([i for i in puts if i not in hot], deletes)
+        entries = self._write_entries(customer, (), {})
+        self.write_items(hot)
+        self._remember(cid, customer.header.version, _Seen(after, entries))
+
     def _forget_seen(self, customer_id: str, version: int) -> None:
         with self._lock:
             self._seen.pop((customer_id, version), None)
@@ -190,14 +205,19 @@ class ProfileStore:
             for item in page.get("Items", []):
                 if not include_tombstones and "merged_into" in item:
                     continue
-                customer_id = item["pk"]["S"].removeprefix("C#")
-                customer = layout.legacy_customer(item) if layout.is_legacy(item) else self.get(customer_id)
+                customer = self.from_scanned(item)
                 if customer is not None and (include_tombstones or not customer.is_tombstone):
                     yield customer
             last = page.get("LastEvaluatedKey")
             if not last:
                 return
             req = {**req, "ExclusiveStartKey": last}
+
+    def from_scanned(self, item: dict[str, Any]) -> Customer | None:
+        """The whole customer of a scanned `P` item (an old-layout item holds it; else its partition is read)."""
+        if layout.is_legacy(item):
+            return layout.legacy_customer(item)
+        return self.get(item["pk"]["S"].removeprefix("C#"))
 
     # -- identity index ----------------------------------------------------------------------
 
