@@ -143,7 +143,7 @@ class ProfileEngine:
         if not fresh and customer_id in self._new and customer_id not in self.customers:
             return None
         if fresh or customer_id not in self.customers:
-            customer = self.store.get(customer_id)
+            customer = self.store.get(customer_id, consistent=fresh)
             if customer is None:
                 self.customers.pop(customer_id, None)
                 return None

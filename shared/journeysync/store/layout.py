@@ -95,7 +95,11 @@ _SHORT = {
         "at": "a", "tier": "t", "valid_from": "vf", "valid_until": "vu", "can_book_online": "b", "stage": "st",
         "entered_at": "ea", "owner": "ow", "sla_due_at": "sl", "completed": "co", "created_at": "ca",
         "updated_at": "ua", "version": "n", "merged_into": "mi", "forgotten": "fg", "recent": "rc",
-        "identity.primary_email": "pe",
+        "identity.primary_email": "pe", "event_ref": "er", "order_id": "oi", "event_name": "en",
+        "event_date": "ed", "amount": "am", "currency": "cu", "category": "cg", "title": "ti",
+        "response_id": "ri", "scale": "sc", "score": "sr", "sentiment": "se", "touchpoint": "tp",
+        "location": "lo", "comment": "cm", "permalink": "pl", "event_id": "ei", "kind": "k",
+        "term_months": "tm", "refunded": "rf", "explicit": "ex", "left_at": "la",
     }.items()
 }
 _LONG = {short: name for name, short in _SHORT.items()}
@@ -112,7 +116,11 @@ def _compact(data: Any) -> str:
 
 
 def _doc(model: Any) -> str:
-    return _compact(model.model_dump(mode="json", exclude_defaults=True))
+    return _compact(_shorten(model.model_dump(mode="json", exclude_defaults=True)))
+
+
+def _undoc(doc: str) -> Any:
+    return _lengthen(json.loads(doc))
 
 
 def _shorten(data: Any) -> Any:
@@ -240,12 +248,29 @@ def customer_items(customer: Customer) -> dict[str, Item]:
     for rating in profile.ratings:
         prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
         rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in times.items() if k.startswith(prefix)}
-        doc = json.loads(_doc(rating))
-        add(f"F#R#{rating.response_id}", _compact({"r": doc, "t": rtimes}))
+        add(f"F#R#{rating.response_id}", _compact({"r": json.loads(_doc(rating)), "t": _shorten(rtimes)}))
     for name, position in customer.journeys.items():
         if position.history:
-            add(f"F#H#{name}", _compact(_HISTORY.dump_python(position.history, mode="json", exclude_defaults=True)))
+            history = _HISTORY.dump_python(position.history, mode="json", exclude_defaults=True)
+            add(f"F#H#{name}", _compact(_shorten(history)))
+    p["h"] = _s(_compact({**json.loads(p["h"]["S"]), "fd": state_digest(items, customer)}))
     return items
+
+
+def state_digest(items: Mapping[str, Item], customer: Customer) -> str:
+    """A digest of the facts and journey entries `P` was written with: a reader that sees another set
+    (an eventually consistent read that missed a write) knows to read again, strongly."""
+    facts = sorted((sk, item["d"]["S"]) for sk, item in items.items() if sk != TableKeys.PROFILE_SK)
+    entries = sorted((k, sorted(v)) for k, (_, v) in entries_by_event(customer).items())
+    return _digest(_compact([facts, entries]))
+
+
+def consistent(customer: Customer, p_item: Item) -> bool:
+    """Whether `customer`, read from items, holds exactly what its `P` item was written with."""
+    if "h" not in p_item:
+        return True  # the old layout: one item, nothing to miss
+    stored = json.loads(p_item["h"]["S"]).get("fd")
+    return stored is None or stored == json.loads(customer_items(customer)["P"]["h"]["S"]).get("fd")
 
 
 def entries_by_event(customer: Customer) -> dict[str, tuple[datetime, list[str]]]:
@@ -315,38 +340,39 @@ def customer_from_items(
                 return legacy_customer(item)
             hot = _lengthen(json.loads(item["h"]["S"]))
         elif sk.startswith("F#H#"):
-            histories[sk.removeprefix("F#H#")] = json.loads(item["d"]["S"])
+            histories[sk.removeprefix("F#H#")] = _undoc(item["d"]["S"])
         elif sk.startswith(FACT_PREFIX):
             facts.setdefault(sk[:3], []).append(item["d"]["S"])
     if hot is None:
         return None
     header = hot.pop("hd", {})
+    hot.pop("fd", None)
     window = hot.pop("jw", None)
     times = {k: v for k, v in times.items() if window is not None and _entry_sk(k, v) >= window}
     times.update({k: datetime.fromisoformat(v) for k, v in hot.pop("t", {}).items()})
     ratings = []
     for doc in facts.get("F#R", []):
         data = json.loads(doc)
-        rating = RatingSummary.model_validate(data["r"])
+        rating = RatingSummary.model_validate(_lengthen(data["r"]))
         ratings.append(rating)
-        for suffix, at in data["t"].items():
+        for suffix, at in _lengthen(data["t"]).items():
             times[f"{RATING_TIME_PREFIX}{rating.response_id}.{suffix}"] = datetime.fromisoformat(at)
     _prune_entries(times)
     profile = hot.setdefault("profile", {})
     membership = profile.setdefault("membership", {})
     membership["terms"] = sorted(
-        (MembershipTerm.model_validate_json(d) for d in facts.get("F#M", [])), key=lambda t: (t.at, t.event_id)
+        (MembershipTerm.model_validate(_undoc(d)) for d in facts.get("F#M", [])), key=lambda t: (t.at, t.event_id)
     )
     consent = profile.setdefault("email_consent", {})
     consent["ledger"] = sorted(
-        (ConsentRecord.model_validate_json(d) for d in facts.get("F#C", [])), key=_ledger_order
+        (ConsentRecord.model_validate(_undoc(d)) for d in facts.get("F#C", [])), key=_ledger_order
     )
     profile["bookings"] = sorted(
-        (Booking.model_validate_json(d) for d in facts.get("F#B", [])),
+        (Booking.model_validate(_undoc(d)) for d in facts.get("F#B", [])),
         key=lambda x: (x.at, x.event_ref, x.order_id), reverse=True,
     )
     profile["purchases"] = sorted(
-        (PurchaseSummary.model_validate_json(d) for d in facts.get("F#O", [])),
+        (PurchaseSummary.model_validate(_undoc(d)) for d in facts.get("F#O", [])),
         key=lambda x: (x.at, x.order_id), reverse=True,
     )
     ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)

@@ -67,19 +67,33 @@ class ProfileStore:
 
     # -- customers -------------------------------------------------------------------------
 
-    def get(self, customer_id: str) -> Customer | None:
-        """The customer: its `P` and fact items in one Query, then the timeline window holding its journey entries."""
-        items = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, customer_id))}
+    def get(self, customer_id: str, consistent: bool = False) -> Customer | None:
+        """The customer: its `P` and fact items in one Query, then the timeline window holding its journey entries.
+
+        Reads are eventually consistent (half the read units) unless `consistent`; `P` carries a
+        digest of the facts and entries it was written with, and a read that does not match it (a
+        write it missed) is repeated strongly. A stale but whole read fails its write's version
+        check, and the writer re-reads with `consistent=True`."""
+        customer, p_item = self._read(customer_id, consistent)
+        if customer is None or consistent or layout.consistent(customer, p_item):
+            return customer
+        return self._read(customer_id, True)[0]
+
+    def _read(self, customer_id: str, consistent: bool) -> tuple[Customer | None, dict[str, Any]]:
+        query = rq.query_customer(self.table, customer_id, consistent)
+        items = {i["sk"]["S"]: i for i in self._query_pages(query)}
         p_item = items.get(TableKeys.PROFILE_SK)
         if p_item is None:
-            return None
+            return None, {}
         window = layout.window_of(p_item)
-        timeline = list(self._query_pages(rq.query_timeline_window(self.table, customer_id, window))) if window else []
+        timeline = []
+        if window:
+            timeline = list(self._query_pages(rq.query_timeline_window(self.table, customer_id, window, consistent)))
         customer = layout.customer_from_items(customer_id, items.values(), timeline)
         assert customer is not None
         entries = {tl.parse_sk(i["sk"]["S"])[1]: set(i["j"]["SS"]) for i in timeline if "j" in i}
         self._remember(customer_id, customer.header.version, _Seen(items, entries))
-        return customer
+        return customer, p_item
 
     def _remember(self, customer_id: str, version: int, seen: _Seen) -> None:
         with self._lock:
@@ -92,7 +106,7 @@ class ProfileStore:
             seen = self._seen.get((customer_id, version))
         if seen is not None or version == 0:
             return seen or _Seen({}, {})
-        self.get(customer_id)  # a save without a read first: read what is there to diff against
+        self.get(customer_id, consistent=True)  # a save without a read first: read what is there to diff against
         with self._lock:
             return self._seen.get((customer_id, version)) or _Seen({}, {})
 
@@ -146,7 +160,7 @@ class ProfileStore:
 
         Stale facts of the partition are deleted; journey entries go onto timeline items."""
         cid = customer.customer_id
-        current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid))}
+        current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid, True))}
         after = layout.customer_items(customer)
         puts = [item for sk, item in after.items() if current.get(sk) != item]
         deletes = [{"pk": i["pk"], "sk": i["sk"]} for sk, i in current.items() if sk not in after]

@@ -22,19 +22,19 @@ def _n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
-def query_customer(table: str, customer_id: str) -> dict[str, Any]:
-    """The hot `P` item and every fact item of a customer (`F#…` < `P`): one strongly consistent Query."""
+def query_customer(table: str, customer_id: str, consistent: bool = True) -> dict[str, Any]:
+    """The hot `P` item and every fact item of a customer (`F#…` < `P`) in one Query."""
     return {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :f AND :p",
         "ExpressionAttributeValues": {
             ":pk": _s(TableKeys.customer_pk(customer_id)), ":f": _s("F#"), ":p": _s(TableKeys.PROFILE_SK),
         },
-        "ConsistentRead": True,
+        "ConsistentRead": consistent,
     }
 
 
-def query_timeline_window(table: str, customer_id: str, start_sk: str) -> dict[str, Any]:
+def query_timeline_window(table: str, customer_id: str, start_sk: str, consistent: bool = True) -> dict[str, Any]:
     """Timeline items from `start_sk` on: the window holding the journey entries the fold keeps."""
     return {
         "TableName": table,
@@ -44,7 +44,7 @@ def query_timeline_window(table: str, customer_id: str, start_sk: str) -> dict[s
         },
         "ProjectionExpression": "#pk, #sk, #j",
         "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk", "#j": "j"},
-        "ConsistentRead": True,
+        "ConsistentRead": consistent,
     }
 
 
