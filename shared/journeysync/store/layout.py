@@ -11,9 +11,9 @@ Here a customer is split so that an event rewrites only what it changed:
 |                    |                                     | positions (no history), scalar field times   |
 | membership term    | `F#M#<event id>`                    | one `MembershipTerm`                         |
 | consent act        | `F#C#<time>#<event id>`             | one `ConsentRecord`                          |
-| booking            | `F#B#<event ref>#<order id>`        | one `Booking` (status is a lattice)          |
-| purchase           | `F#O#<order id>`                    | one `PurchaseSummary`                        |
-| rating             | `F#R#<response id>`                 | one `RatingSummary` and its field times      |
+| booking            | `E#B#<time>#<event ref>#<order id>` | one `Booking` (status is a lattice)          |
+| purchase           | `E#O#<time>#<order id>`             | one `PurchaseSummary`                        |
+| rating             | `E#R#<time>#<response id>`          | one `RatingSummary` and its field times      |
 | journey history    | `F#H#<journey>`                     | the position's stage visits                  |
 | timeline           | `T#<time>#<event id>`               | compact event (`journeysync.store.timeline`) |
 |                    |                                     | and the journey entry facts it made          |
@@ -21,6 +21,12 @@ Here a customer is split so that an event rewrites only what it changed:
 Journey entry facts (`j|<journey>|<stage>|<event id>` → event time) ride on the timeline
 item of their event, which is written once per event anyway; `P` keeps the sort key of the
 oldest entry the fold still keeps (`jw`), so a reader queries only that window.
+
+The fold keeps only the newest bookings, purchases and ratings (`LISTED` caps). Those facts
+sort by time (`E#<kind>#<time>#<natural key>`), so when the fold drops the oldest one the
+writer leaves it in place instead of paying a delete for every new fact: `P` marks the kind
+as overflowing (`ov`) and readers Query it newest first with the cap as Limit. A fact whose
+time changes (a late earlier booking event) moves to its new key and the old one is deleted.
 
 Facts are keyed by their natural key, so a replayed event rewrites nothing; the writer
 diffs the items of the folded customer against the items it read and puts only the new
@@ -38,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -57,6 +63,9 @@ from journeysync.store.table import TableKeys
 Item = dict[str, Any]
 
 FACT_PREFIX = "F#"
+LISTED_PREFIX = "E#"
+LISTED = {"B": 100, "O": 50, "R": 20}
+"""Kinds the fold caps (journeysync.profile.fold BOOKINGS_CAP, PURCHASES_CAP, RATINGS_CAP), newest kept."""
 ENTRY_PREFIX = "j|"  # journey entry facts in profile.field_times (journeysync.profile.journeys)
 RATING_TIME_PREFIX = "rating."
 ENTRIES_CAP = 40  # newest entry facts kept per journey (journeysync.profile.journeys.ENTRIES_CAP)
@@ -65,9 +74,9 @@ ITEM_BUDGET = {
     "P": 1024,  # one write unit per event
     "F#M": 400,
     "F#C": 400,
-    "F#B": 400,
-    "F#O": 400,
-    "F#R": 1024,  # a rating with its comment (comments are capped upstream at 500 characters)
+    "E#B": 400,
+    "E#O": 400,
+    "E#R": 1024,  # a rating with its comment (comments are capped upstream at 500 characters)
     "F#H": 4096,  # 30 stage visits; rewritten only when the stage changes
     "T": 512,  # compact timeline entry
 }
@@ -195,7 +204,7 @@ def write_units(item: Mapping[str, Any]) -> int:
 
 def kind_of(sk: str) -> str:
     """The budget kind of a sort key (`P`, `F#B`, `T`, ...)."""
-    if sk.startswith(FACT_PREFIX):
+    if sk.startswith((FACT_PREFIX, LISTED_PREFIX)):
         return sk[:3]
     return sk.split("#", 1)[0]
 
@@ -212,8 +221,21 @@ def _consent_sk(record: ConsentRecord) -> str:
     return f"F#C#{record.at.isoformat()}#{ref}"
 
 
-def customer_items(customer: Customer) -> dict[str, Item]:
-    """Every item of the customer's partition that the fold's state needs, by sort key."""
+def _at(at: datetime) -> str:
+    """Fixed-width UTC time for sort keys (string order = time order)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def listed_key(sk: str) -> str:
+    """The natural key part of a listed fact's sort key (`E#B#<time>#ref#order` → `B#ref#order`)."""
+    _, kind, _, rest = sk.split("#", 3)
+    return f"{kind}#{rest}"
+
+
+def customer_items(customer: Customer, overflow: Iterable[str] = ()) -> dict[str, Item]:
+    """Every item of the customer's partition that the fold's state needs, by sort key.
+
+    `overflow` are the listed kinds with facts left behind beyond the cap (kept in `P` as `ov`)."""
     pk = _s(TableKeys.customer_pk(customer.customer_id))
     profile = customer.profile
     times = profile.field_times
@@ -224,6 +246,8 @@ def customer_items(customer: Customer) -> dict[str, Item]:
     window = entry_window(customer)
     if window:
         hot["jw"] = window
+    if overflow:
+        hot["ov"] = sorted(set(overflow))
     p: Item = {
         "pk": pk,
         "sk": _s(TableKeys.PROFILE_SK),
@@ -242,13 +266,13 @@ def customer_items(customer: Customer) -> dict[str, Item]:
     for record in profile.email_consent.ledger:
         add(_consent_sk(record), _doc(record))
     for booking in profile.bookings:
-        add(f"F#B#{booking.event_ref}#{booking.order_id}", _doc(booking))
+        add(f"E#B#{_at(booking.at)}#{booking.event_ref}#{booking.order_id}", _doc(booking))
     for purchase in profile.purchases:
-        add(f"F#O#{purchase.order_id}", _doc(purchase))
+        add(f"E#O#{_at(purchase.at)}#{purchase.order_id}", _doc(purchase))
     for rating in profile.ratings:
         prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
         rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in times.items() if k.startswith(prefix)}
-        add(f"F#R#{rating.response_id}", _compact({"r": json.loads(_doc(rating)), "t": _shorten(rtimes)}))
+        add(f"E#R#{_at(rating.at)}#{rating.response_id}", _compact({"r": json.loads(_doc(rating)), "t": _shorten(rtimes)}))
     for name, position in customer.journeys.items():
         if position.history:
             history = _HISTORY.dump_python(position.history, mode="json", exclude_defaults=True)
@@ -332,6 +356,7 @@ def customer_from_items(
     facts: dict[str, list[str]] = {}
     hot: dict[str, Any] | None = None
     histories: dict[str, Any] = {}
+    listed: dict[str, list[tuple[str, str]]] = {}
     times = _timeline_entries(timeline)
     for item in items:
         sk = item["sk"]["S"]
@@ -341,17 +366,22 @@ def customer_from_items(
             hot = _lengthen(json.loads(item["h"]["S"]))
         elif sk.startswith("F#H#"):
             histories[sk.removeprefix("F#H#")] = _undoc(item["d"]["S"])
-        elif sk.startswith(FACT_PREFIX):
+        elif sk.startswith((FACT_PREFIX, LISTED_PREFIX)):
             facts.setdefault(sk[:3], []).append(item["d"]["S"])
+            if sk.startswith(LISTED_PREFIX):
+                listed.setdefault(sk[2], []).append((sk, item["d"]["S"]))
     if hot is None:
         return None
+    for kind, found in listed.items():  # newest first, the cap's worth (older ones are left-behind facts)
+        facts[f"E#{kind}"] = [d for _, d in sorted(found, reverse=True)[: LISTED[kind]]]
     header = hot.pop("hd", {})
     hot.pop("fd", None)
+    hot.pop("ov", None)
     window = hot.pop("jw", None)
     times = {k: v for k, v in times.items() if window is not None and _entry_sk(k, v) >= window}
     times.update({k: datetime.fromisoformat(v) for k, v in hot.pop("t", {}).items()})
     ratings = []
-    for doc in facts.get("F#R", []):
+    for doc in facts.get("E#R", []):
         data = json.loads(doc)
         rating = RatingSummary.model_validate(_lengthen(data["r"]))
         ratings.append(rating)
@@ -368,11 +398,11 @@ def customer_from_items(
         (ConsentRecord.model_validate(_undoc(d)) for d in facts.get("F#C", [])), key=_ledger_order
     )
     profile["bookings"] = sorted(
-        (Booking.model_validate(_undoc(d)) for d in facts.get("F#B", [])),
+        (Booking.model_validate(_undoc(d)) for d in facts.get("E#B", [])),
         key=lambda x: (x.at, x.event_ref, x.order_id), reverse=True,
     )
     profile["purchases"] = sorted(
-        (PurchaseSummary.model_validate(_undoc(d)) for d in facts.get("F#O", [])),
+        (PurchaseSummary.model_validate(_undoc(d)) for d in facts.get("E#O", [])),
         key=lambda x: (x.at, x.order_id), reverse=True,
     )
     ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)
@@ -415,11 +445,29 @@ def is_legacy(item: Mapping[str, Any]) -> bool:
 # ----------------------------------------------------------------------------- diff
 
 
-def changes(before: Mapping[str, Item] | None, after: Mapping[str, Item]) -> tuple[list[Item], list[Item]]:
-    """The fact puts and deletes that turn the `before` items into the `after` ones (`P` left to the caller)."""
+def overflow_of(p_item: Item | None) -> set[str]:
+    """The listed kinds a `P` item marks as having facts left behind beyond the cap."""
+    if not p_item or "h" not in p_item:
+        return set()
+    return set(json.loads(p_item["h"]["S"]).get("ov") or [])
+
+
+def changes(
+    before: Mapping[str, Item] | None, after: Mapping[str, Item]
+) -> tuple[list[Item], list[Item], set[str]]:
+    """The fact puts and deletes that turn the `before` items into the `after` ones (`P` left to the caller),
+    and the listed kinds whose dropped oldest facts were left in place rather than deleted."""
     before = before or {}
     puts = [item for sk, item in after.items() if sk != TableKeys.PROFILE_SK and before.get(sk) != item]
-    deletes = [
-        {"pk": item["pk"], "sk": item["sk"]} for sk, item in before.items() if sk not in after and sk != TableKeys.PROFILE_SK
-    ]
-    return puts, deletes
+    kept = {listed_key(sk) for sk in after if sk.startswith(LISTED_PREFIX)}
+    tombstone = "merged_into" in after.get(TableKeys.PROFILE_SK, {})
+    deletes: list[Item] = []
+    overflow: set[str] = set()
+    for sk, item in before.items():
+        if sk in after or sk == TableKeys.PROFILE_SK:
+            continue
+        if sk.startswith(LISTED_PREFIX) and not tombstone and listed_key(sk) not in kept:
+            overflow.add(sk[2])  # dropped by the cap: readers stop at the cap, no delete needed
+            continue
+        deletes.append({"pk": item["pk"], "sk": item["sk"]})
+    return puts, deletes, overflow

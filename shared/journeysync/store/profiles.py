@@ -85,6 +85,7 @@ class ProfileStore:
         p_item = items.get(TableKeys.PROFILE_SK)
         if p_item is None:
             return None, {}
+        items.update({i["sk"]["S"]: i for i in self._listed(customer_id, layout.overflow_of(p_item), consistent)})
         window = layout.window_of(p_item)
         timeline = []
         if window:
@@ -94,6 +95,18 @@ class ProfileStore:
         entries = {tl.parse_sk(i["sk"]["S"])[1]: set(i["j"]["SS"]) for i in timeline if "j" in i}
         self._remember(customer_id, customer.header.version, _Seen(items, entries))
         return customer, p_item
+
+    def _listed(self, customer_id: str, overflow: set[str], consistent: bool) -> Iterator[dict[str, Any]]:
+        """Bookings, purchases and ratings: all in one Query, or, for kinds with facts left beyond the
+        cap, only the newest cap's worth (one page with Limit)."""
+        if not overflow:
+            yield from self._query_pages(rq.query_listed(self.table, customer_id, consistent=consistent))
+            return
+        for kind, cap in layout.LISTED.items():
+            if kind in overflow:
+                yield from self.ddb.query(**rq.query_listed(self.table, customer_id, kind, cap, consistent))["Items"]
+            else:
+                yield from self._query_pages(rq.query_listed(self.table, customer_id, kind, consistent=consistent))
 
     def _remember(self, customer_id: str, version: int, seen: _Seen) -> None:
         with self._lock:
@@ -131,8 +144,11 @@ class ProfileStore:
         stored.header.updated_at = datetime.now(UTC)
         cid = customer.customer_id
         seen = self._baseline(cid, expected_version)
-        after = layout.customer_items(stored)
-        puts, deletes = layout.changes(seen.items, after)
+        overflow = layout.overflow_of(seen.items.get(TableKeys.PROFILE_SK))
+        after = layout.customer_items(stored, overflow)
+        puts, deletes, more = layout.changes(seen.items, after)
+        if more - overflow:
+            after = layout.customer_items(stored, overflow | more)
         try:
             for item in puts:
                 self.ddb.put_item(**rq.put_fact(self.table, item, seen.items.get(item["sk"]["S"])))
@@ -161,6 +177,7 @@ class ProfileStore:
         Stale facts of the partition are deleted; journey entries go onto timeline items."""
         cid = customer.customer_id
         current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid, True))}
+        current.update({i["sk"]["S"]: i for i in self._query_pages(rq.query_listed(self.table, cid))})
         after = layout.customer_items(customer)
         puts = [item for sk, item in after.items() if current.get(sk) != item]
         deletes = [{"pk": i["pk"], "sk": i["sk"]} for sk, i in current.items() if sk not in after]

@@ -34,6 +34,23 @@ def query_customer(table: str, customer_id: str, consistent: bool = True) -> dic
     }
 
 
+def query_listed(
+    table: str, customer_id: str, kind: str | None = None, limit: int | None = None, consistent: bool = True
+) -> dict[str, Any]:
+    """Listed facts (bookings, purchases, ratings: `E#…`) of one kind newest first, up to `limit`; or all kinds."""
+    prefix = f"E#{kind}#" if kind else "E#"
+    req: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :e)",
+        "ExpressionAttributeValues": {":pk": _s(TableKeys.customer_pk(customer_id)), ":e": _s(prefix)},
+        "ScanIndexForward": False,
+        "ConsistentRead": consistent,
+    }
+    if limit is not None:
+        req["Limit"] = limit
+    return req
+
+
 def query_timeline_window(table: str, customer_id: str, start_sk: str, consistent: bool = True) -> dict[str, Any]:
     """Timeline items from `start_sk` on: the window holding the journey entries the fold keeps."""
     return {
