@@ -94,13 +94,15 @@ def _write(item: dict[str, Any], old: dict[str, Any], cap: Capacity) -> int:
     return units
 
 
-def _price(op: str, params: dict[str, Any], result: dict[str, Any], old: dict[str, Any], cap: Capacity) -> tuple[int, float]:
+def _price(
+    op: str, params: dict[str, Any], result: dict[str, Any], old: dict[str, Any], cap: Capacity
+) -> tuple[float, float]:
     if op == "PutItem":
         return _write(params["Item"], old, cap), 0.0
     if op in ("UpdateItem", "DeleteItem"):
         return _write(old or params["Key"], {}, cap), 0.0
     if op == "BatchWriteItem":
-        units = 0
+        units = 0.0
         for reqs in params.get("RequestItems", {}).values():
             for r in reqs:
                 units += _write(r["PutRequest"]["Item"] if "PutRequest" in r else r["DeleteRequest"]["Key"], {}, cap)
