@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from journeysync.store.layout import item_size
 
@@ -60,22 +61,21 @@ def metering(functions: set[str] | None = None) -> Iterator[Capacity]:
         if op in ("PutItem", "UpdateItem", "DeleteItem"):
             key = params.get("Key") or {k: params["Item"][k] for k in ("pk", "sk")}
             old = existing(client, params["TableName"], key)
-        failed = False
         try:
             result = original(client, op, params)
-        except client.exceptions.ConditionalCheckFailedException:
-            failed, result = True, {}
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                with lock:
+                    cap.requests[op] += 1
+                    wru, _ = _price(op, params, {}, old, cap)
+                    cap.wru += wru
+                    cap.failed_conditional_wru += wru
+            raise
         with lock:
             cap.requests[op] += 1
             wru, rru = _price(op, params, result, old, cap)
             cap.wru += wru
             cap.rru += rru
-            if failed:
-                cap.failed_conditional_wru += wru
-        if failed:
-            raise client.exceptions.ConditionalCheckFailedException(
-                {"Error": {"Code": "ConditionalCheckFailedException", "Message": "conditional check failed"}}, op
-            )
         return result
 
     setattr(BaseClient, "_make_api_call", metered)  # noqa: B010
