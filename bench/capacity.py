@@ -47,7 +47,16 @@ def metering(functions: set[str] | None = None) -> Iterator[Capacity]:
     lock = threading.Lock()
     original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private botocore hook
 
-    def existing(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, list[str]] = {}
+
+    def existing(client: Any, table: str, params: dict[str, Any]) -> dict[str, Any]:
+        if "Key" in params:
+            key = params["Key"]
+        else:
+            if table not in schemas:
+                described = original(client, "DescribeTable", {"TableName": table})
+                schemas[table] = [k["AttributeName"] for k in described["Table"]["KeySchema"]]
+            key = {name: params["Item"][name] for name in schemas[table]}
         got = original(client, "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
         return dict(got.get("Item") or {})
 
@@ -59,8 +68,7 @@ def metering(functions: set[str] | None = None) -> Iterator[Capacity]:
         params = params or {}
         old: dict[str, Any] = {}
         if op in ("PutItem", "UpdateItem", "DeleteItem"):
-            key = params.get("Key") or {k: params["Item"][k] for k in ("pk", "sk")}
-            old = existing(client, params["TableName"], key)
+            old = existing(client, params["TableName"], params)
         try:
             result = original(client, op, params)
         except ClientError as exc:
