@@ -4,8 +4,8 @@ A day of the demo (signed vendor webhooks, enrichment, every hop) runs through t
 every AWS call is counted by function. DynamoDB is priced by `bench.capacity` (DynamoDB's item-size
 rule, UpdateItem/DeleteItem by the item they touch, GSI writes, failed conditional writes); Lambda's
 SQS polling is one receive and one delete per batch it delivered; each ProfileChanged entry is
-delivered to the queues of the template's rules whose pattern it matches (an SQS send, receive and
-delete each). Lambda compute uses each function's memory from the template; local durations are
+delivered to the queues of the template's rules whose pattern it matches (an SQS send each; the
+consumers' receives and deletes are their pollers', counted per batch). Lambda compute uses each function's memory from the template; local durations are
 inflated by moto, so compute is an upper bound. Emails the organisation chooses to send (SES
 SendEmail) are shown but left out of the total.
 """
@@ -90,7 +90,7 @@ class _Meter:
         if service == "events" and op == "PutEvents":
             entries = params.get("Entries", [])
             delivered = sum(deliveries(e, self.patterns) for e in entries)
-            return {"eventbridge": len(entries), "sqs-standard": 3 * delivered}  # send, receive, delete
+            return {"eventbridge": len(entries), "sqs-standard": delivered}  # the rule's send to its queue
         if service == "sesv2":
             return {"ses-email": 1} if op == "SendEmail" else {}
         if service == "secretsmanager":
