@@ -36,7 +36,7 @@ def _fmt(value: float) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from bench.summary import previous_rows, summarise, write_json
+    from bench.summary import previous_date, previous_rows, summarise, write_json
 
     docs = Path(__file__).resolve().parents[1] / "docs"
     rows: list[tuple[str, str, str, str]] = []
@@ -65,6 +65,7 @@ def main(argv: list[str]) -> int:
         print(f"    ({time.perf_counter() - started:.1f} s)", flush=True)
     out = docs / "benchmarks.md"
     kept = [r for r in previous_rows(out) if r[0].split(" (")[0] not in ran]
+    kept = [(b if " (" in b else f"{b} ({previous_date(out)})", f, v, u) for b, f, v, u in kept]
     header = [
         "# Benchmarks",
         "",

@@ -39,6 +39,14 @@ def previous_rows(path: Path) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def previous_date(path: Path) -> str:
+    """The date an earlier docs/benchmarks.md says its undated rows were measured."""
+    import re
+
+    found = re.search(r"(?:Measured|Last run) (\d{4}-\d\d-\d\d)", path.read_text(encoding="utf-8")) if path.exists() else None
+    return found.group(1) if found else "earlier"
+
+
 def _number(text: str) -> float | None:
     try:
         return float(text.replace(",", ""))
