@@ -1,4 +1,9 @@
-"""Run every bench_*.py module (or the ones named on the command line) and write docs/benchmarks.md."""
+"""Run every bench_*.py module (or the ones named on the command line); write docs/benchmarks.md and .json.
+
+`python -m bench store cost` runs two modules; the rows and keys of modules not run this time are
+kept from the last run (the table says when each was measured). docs/benchmarks.json is one object
+of numbers (`cold_start_ratio` an object of numbers per function), built by `bench.summary`.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +36,13 @@ def _fmt(value: float) -> str:
 
 
 def main(argv: list[str]) -> int:
+    from bench.summary import previous_date, previous_rows, summarise, write_json
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
     rows: list[tuple[str, str, str, str]] = []
+    raw: dict[str, list[Row]] = {}
     failures = 0
+    ran: list[str] = []
     for name in _modules(argv):
         started = time.perf_counter()
         print(f"==> {name}", flush=True)
@@ -42,25 +52,44 @@ def main(argv: list[str]) -> int:
             failures += 1
             print(f"    FAILED: {type(exc).__name__}: {exc}", flush=True)
             continue
+        ran.append(name.removeprefix("bench_"))
+        raw[name.removeprefix("bench_")] = results
+        module = sys.modules[f"bench.{name}"]
+        results_of = getattr(module, "RESULTS", None)
+        if isinstance(results_of, dict):
+            globals_results[name.removeprefix("bench_")] = dict(results_of)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d")
         for figure, value, unit in results:
-            rows.append((name.removeprefix("bench_"), figure, _fmt(value), unit))
+            rows.append((f"{name.removeprefix('bench_')} ({stamp})", figure, _fmt(value), unit))
             print(f"    {figure:<58} {_fmt(value):>14} {unit}", flush=True)
         print(f"    ({time.perf_counter() - started:.1f} s)", flush=True)
+    out = docs / "benchmarks.md"
+    kept = [r for r in previous_rows(out) if r[0].split(" (")[0] not in ran]
+    kept = [(b if " (" in b else f"{b} ({previous_date(out)})", f, v, u) for b, f, v, u in kept]
     header = [
         "# Benchmarks",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"Python {platform.python_version()}, {_cpus()} cores. Reproduce with `make bench`.",
+        f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"Python {platform.python_version()}, {_cpus()} cores: {', '.join(ran) or 'nothing'} "
+        "(each benchmark's date is beside its name). Reproduce with `make bench`, or one benchmark with "
+        "`python -m bench <name>`; `docs/benchmarks.json` holds the headline figures as numbers.",
         "",
         "| benchmark | figure | value | unit |",
         "|---|---|---:|---|",
     ]
-    lines = header + [f"| {b} | {f} | {v} | {u} |" for b, f, v, u in rows]
-    out = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+    lines = header + [f"| {b} | {f} | {v} | {u} |" for b, f, v, u in sorted(kept + rows, key=lambda r: r[0])]
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"==> wrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    summary = summarise(raw, globals_results, docs / "benchmarks.json")
+    write_json(docs / "benchmarks.json", summary)
+    print("==> headline figures (docs/benchmarks.json)")
+    for key, value in summary.items():
+        print(f"    {key:<44} {value}")
+    print(f"==> wrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out} and benchmarks.json")
     return 1 if failures else 0
+
+
+globals_results: dict[str, dict[str, object]] = {}
 
 
 def _cpus() -> int:

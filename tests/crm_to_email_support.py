@@ -191,6 +191,9 @@ class MemoryStates:
         profiles = {c: self.profiles[c] for c in ids if with_profiles and c in self.profiles}
         return self.get_many(ids, destinations), profiles
 
+    def full_profile(self, customer_id: str) -> Customer | None:
+        return self.profiles.get(customer_id)
+
     def put(self, state: Any) -> bool:
         key = (state.customer_id, state.destination)
         old = self.items.get(key)

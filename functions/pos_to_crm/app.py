@@ -19,9 +19,7 @@ metrics = Metrics(service="pos_to_crm")
 
 @cache
 def deps() -> Deps:
-    """Built once per sandbox, on first use (settings, clients, config, idempotency store)."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
+    """Built once per sandbox, on first use (settings, clients, config)."""
     from journeysync.aws import client
     from journeysync.config.loader import cached_config
     from journeysync.profile.process import Deps
@@ -34,24 +32,22 @@ def deps() -> Deps:
         store=ProfileStore(settings.table_name, client("dynamodb")),
         config=cached_config(str(settings.config_dir) if settings.config_dir else None),
         publisher=Publisher(settings.bus_name, client("events")),
-        persistence=DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=client("dynamodb")),
         dlq_url=settings.events_dlq_url or None,
         archive_bucket=settings.archive_bucket,
     )
 
 
-def _log(event: CustomerEvent, outcome: Outcome | dict[str, Any]) -> None:
+def _log(event: CustomerEvent, outcome: Outcome) -> None:
     """One line per event, PII-free: ids, type, source and what happened (never an address or a name)."""
     logger.set_correlation_id(event.id)
-    replay = isinstance(outcome, dict)
     logger.info(
-        "event replayed" if replay else "event applied",
+        "event applied",
         event_type=event.type,
         source=event.source,
         subject=event.subject,
-        status=outcome.get("status") if isinstance(outcome, dict) else outcome.status,
-        customer_id=outcome.get("customer_id") if isinstance(outcome, dict) else outcome.customer_id,
-        merged=outcome.get("merged") if isinstance(outcome, dict) else outcome.merged,
+        status=outcome.status,
+        customer_id=outcome.customer_id,
+        merged=outcome.merged,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from journeysync.store.requests import put_customer
+from journeysync.store.profiles import ProfileStore
 from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.vendor_standin import Recorded, VendorStandIn
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
@@ -26,7 +26,7 @@ def _sync(stack: LocalStack, *customers: Any) -> None:
     """Store the profiles (the CRM) and put their ProfileChanged through the email hop."""
     ddb = stack.client("dynamodb")
     for c in customers:
-        ddb.put_item(**put_customer(stack.resources["Table"], c, 0))
+        ProfileStore(stack.resources["Table"], client=ddb).restore(c)
     stack.client("events").put_events(
         Entries=[bus_entry(profile_changed(c), stack.resources["EventBus"]) for c in customers]
     )

@@ -54,9 +54,9 @@ def test_a_member_who_books_leaves_the_not_yet_booked_topic_and_an_unsubscribe_s
     assert set(topics.values()) == {"OPT_OUT"}
 
     # the profile store holds the unsubscribed customer; a full sync must leave the contact suppressed
-    from journeysync.store.requests import put_customer
+    from journeysync.store.profiles import ProfileStore
 
-    local_stack.client("dynamodb").put_item(**put_customer(local_stack.resources["Table"], gone, 0))
+    ProfileStore(local_stack.resources["Table"], client=local_stack.client("dynamodb")).restore(gone)
     [result] = local_stack.fire_schedule("CrmToEmailFullSyncFunction")
     assert result["complete"] is True
     topics, unsubscribed_all = _topics(local_stack, "grace@example.org")

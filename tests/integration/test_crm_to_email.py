@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from journeysync.store.requests import put_customer
+from journeysync.store.profiles import ProfileStore
 from tests.conftest import AwsResources
 from tests.crm_to_email_support import customer, profile_changed, sqs_event
 
@@ -75,7 +75,7 @@ def test_a_late_subscribed_snapshot_cannot_undo_a_committed_unsubscribe(hop: dic
 
     subscribed = customer("c1", "ada@example.org", version=1)
     unsubscribed = customer("c1", "ada@example.org", version=2, consent="unsubscribed")
-    hop["ddb"].put_item(**put_customer(hop["table"], unsubscribed, 0))  # the store already holds v2
+    ProfileStore(hop["table"], client=hop["ddb"]).restore(unsubscribed)  # the store already holds v2
     lambda_handler(sqs_event(profile_changed(subscribed)), _Context())  # v1 arrives late
     topics, unsubscribed_all = _topics(hop["ses"], "ada@example.org")
     assert unsubscribed_all is True and set(topics.values()) == {"OPT_OUT"}
@@ -115,7 +115,7 @@ def test_the_full_sync_pushes_only_what_changed_and_then_rests(hop: dict[str, An
     from crm_to_email.full_sync import lambda_handler
 
     for i in range(3):
-        hop["ddb"].put_item(**put_customer(hop["table"], customer(f"f{i}", f"f{i}@example.org"), 0))
+        ProfileStore(hop["table"], client=hop["ddb"]).restore(customer(f"f{i}", f"f{i}@example.org"))
     first = lambda_handler({"force": True}, _Context())
     assert first["complete"] is True and first["changes"] == {"ses": 3}
     second = lambda_handler({"force": True}, _Context())

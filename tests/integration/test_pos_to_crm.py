@@ -170,9 +170,10 @@ def test_concurrent_writers_lose_no_update(aws: AwsResources, writers: int, per_
             engine = ProfileEngine(ProfileStore(aws.table), CONFIG)
             events = [_shop(f"w{w}-{i}-{email}", 1 + i, emails=[email]) for i in range(per_writer)]
             engine.prefetch(events)  # every writer reads the same version before anyone writes
-            barrier.wait(timeout=10)
             for event in events:
                 engine.apply(event)
+            barrier.wait(timeout=10)  # every writer folded on the same version before anyone writes
+            engine.flush_records()
         except BaseException as exc:
             errors.append(exc)
 
@@ -186,7 +187,9 @@ def test_concurrent_writers_lose_no_update(aws: AwsResources, writers: int, per_
     assert final is not None
     expected = {f"pw{w}-{i}-{email}" for w in range(writers) for i in range(per_writer)}
     assert {p.order_id for p in final.profile.purchases} == expected
-    assert final.header.version == 1 + writers * per_writer
+    # at most one P write per writer's batch, whatever its number of events (fewer when a writer's
+    # facts landed before a competitor's P write, which then already held them)
+    assert 2 <= final.header.version <= 1 + writers
 
 
 def test_forget_erases_everything_and_a_late_replay_does_not_resurrect(aws: AwsResources, store: ProfileStore) -> None:
@@ -236,16 +239,9 @@ def _record(event: CustomerEvent | str, mid: str | None = None, group: str | Non
 
 @pytest.fixture
 def deps(aws: AwsResources, store: ProfileStore) -> Deps:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
     sqs = aws.client("sqs")
     dlq = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    return Deps(
-        store=store, config=CONFIG, publisher=RecordingPublisher(),
-        persistence=DynamoDBPersistenceLayer(table_name=aws.tables["IdempotencyTable"],
-                                             boto3_client=aws.client("dynamodb")),
-        dlq_url=dlq, sqs=sqs,
-    )
+    return Deps(store=store, config=CONFIG, publisher=RecordingPublisher(), dlq_url=dlq, sqs=sqs)
 
 
 def test_a_redelivered_batch_applies_nothing_twice_and_republishes_a_resync(deps: Deps) -> None:
@@ -253,17 +249,17 @@ def test_a_redelivered_batch_applies_nothing_twice_and_republishes_a_resync(deps
     batch = {"Records": [_record(e) for e in events]}
     first = process_events(batch, Context(), deps)
     assert first.response == {"batchItemFailures": []}
-    assert first.count("applied") == 2 and first.published == 2
+    assert first.count("applied") == 2 and first.published == 1  # one write, one ProfileChanged per customer
     cid = first.outcomes[0].customer_id
     assert cid is not None
     version = deps.store.get(cid).header.version  # type: ignore[union-attr]
 
     second = process_events(batch, Context(), deps)
-    assert second.outcomes == [] and second.replayed == 2
+    assert second.count("applied") == 0 and second.replayed == 2
     assert deps.store.get(cid).header.version == version  # type: ignore[union-attr]
     publisher = deps.publisher
     assert isinstance(publisher, RecordingPublisher)
-    [resync] = publisher.sent[2:]
+    [resync] = publisher.sent[1:]
     assert resync.before is None and resync.customer_id == cid and resync.version == version
 
 
@@ -306,3 +302,23 @@ def test_profile_changes_reach_the_bus_in_one_put_events_per_batch(aws: AwsResou
     report = process_events(batch, Context(), deps)
     assert report.published == 10
     assert deps.publisher.requests == 1
+
+
+def test_duplicates_within_and_across_batches_count_once_without_an_idempotency_record(
+    aws: AwsResources, deps: Deps
+) -> None:
+    from journeysync.models import TicketCheckedIn
+
+    visit = _ev("v1", TicketCheckedIn(order_id="t1", event_ref="x"), 1, emails=["ann@example.com"])
+    again = _ev("v2", TicketCheckedIn(order_id="t2", event_ref="x"), 2, emails=["ann@example.com"])
+    first = process_events({"Records": [_record(visit), _record(visit), _record(again)]}, Context(), deps)
+    cid = first.outcomes[0].customer_id
+    assert cid is not None
+    process_events({"Records": [_record(again), _record(visit)]}, Context(), deps)
+    customer = deps.store.get(cid)
+    assert customer is not None and customer.profile.visits == 2
+    assert customer.header.version == 1, "one P write for the first batch, none for the redelivery"
+    timeline = deps.store.timeline(cid)
+    assert sorted(e.id for e in timeline) == sorted([visit.id, again.id])
+    idempotency = aws.client("dynamodb").scan(TableName=aws.tables["IdempotencyTable"])["Items"]
+    assert idempotency == []

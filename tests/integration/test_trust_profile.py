@@ -62,8 +62,6 @@ def test_trusted_keys_merge_with_an_audit_naming_the_bridge_and_typed_keys_stay_
 
 
 def test_a_future_dated_event_is_dead_lettered_and_never_reaches_the_fold(aws: AwsResources, store: ProfileStore) -> None:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
     sqs = aws.client("sqs")
     dlq = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
 
@@ -71,10 +69,7 @@ def test_a_future_dated_event_is_dead_lettered_and_never_reaches_the_fold(aws: A
         def publish(self, changes: Any) -> int:
             return len(changes)
 
-    deps = Deps(store=store, config=CONFIG, publisher=Publisher(),
-                persistence=DynamoDBPersistenceLayer(table_name=aws.tables["IdempotencyTable"],
-                                                     boto3_client=aws.client("dynamodb")),
-                dlq_url=dlq, sqs=sqs)
+    deps = Deps(store=store, config=CONFIG, publisher=Publisher(), dlq_url=dlq, sqs=sqs)
     forever = _event("f", MembershipPurchased(tier="individual", term_months=12), MEMBER,
                      at=datetime(9999, 1, 1, tzinfo=UTC))
     record = {"messageId": "m1", "receiptHandle": "r", "body": forever.model_dump_json(),

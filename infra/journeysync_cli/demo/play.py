@@ -191,10 +191,11 @@ def summarise(run: DemoRun, day: Day, started: float) -> Summary:
 
 def _read_table(stack: LocalStack, s: Summary) -> set[str]:
     """Profiles, merges, memberships, journeys and consent from the profile table; returns every event id it holds."""
-    from journeysync.models.customer import Customer
+    from journeysync.store.profiles import ProfileStore
 
     seen: set[str] = set()
     ddb = stack.client("dynamodb")
+    store = ProfileStore(stack.resources["Table"], client=ddb)
     for page in ddb.get_paginator("scan").paginate(TableName=stack.resources["Table"]):
         for item in page["Items"]:
             sk = item["sk"]["S"]
@@ -202,12 +203,13 @@ def _read_table(stack: LocalStack, s: Summary) -> set[str]:
                 seen.add(item.get("event_id", {}).get("S") or sk.rsplit("#", 1)[-1])
             if sk != "P":
                 continue
-            customer = Customer.model_validate_json(item["doc"]["S"])
+            customer = store.get(item["pk"]["S"].removeprefix("C#"))
+            if customer is None:
+                continue
             if customer.is_tombstone:
                 s.merges += 1
                 continue
             s.profiles += 1
-            seen.update(customer.applied_events)
             profile = customer.profile
             s.can_book_online += profile.membership.can_book_online
             s.memberships[profile.membership.status] += 1

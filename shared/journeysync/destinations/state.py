@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from journeysync.destinations.model import ContactState
 from journeysync.models.customer import Customer
-from journeysync.store.requests import customer_from_item
+from journeysync.store.layout import hot_customer
 from journeysync.store.table import TableKeys
 
 STATE_PREFIX = "D#"
@@ -164,13 +164,19 @@ class SyncStateStore:
                 response = self.ddb.batch_get_item(**request)
                 for item in response.get("Responses", {}).get(self.table, []):
                     if item["sk"]["S"] == TableKeys.PROFILE_SK:
-                        customer = customer_from_item(item)
+                        customer = hot_customer(item)
                         profiles[customer.customer_id] = customer
                         continue
                     state = state_from_item(item)
                     states[(state.customer_id, state.destination)] = state
                 request = {"RequestItems": response.get("UnprocessedKeys") or {}}
         return states, profiles
+
+    def full_profile(self, customer_id: str) -> Customer | None:
+        """The whole stored customer (hot item, facts and journey entries)."""
+        from journeysync.store.profiles import ProfileStore
+
+        return ProfileStore(self.table, client=self.ddb).get(customer_id)
 
     def put(self, state: ContactState) -> bool:
         """Write `state`; False when a newer one was already recorded (the other writer wins)."""

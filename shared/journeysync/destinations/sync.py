@@ -29,6 +29,7 @@ from journeysync.models.changes import ProfileChanged, customer_from_snapshot
 from journeysync.models.customer import Customer
 from journeysync.segments.engine import SegmentEngine
 from journeysync.store import requests as rq
+from journeysync.store.profiles import ProfileStore
 
 _SEVERITY = {"ok": 0, "refused": 1, "fatal": 2, "retriable": 3}
 
@@ -103,7 +104,7 @@ class Syncer:
             return report
         names = self.destination_names
         states, profiles = self.states.load(latest, names, with_profiles=read_profiles)
-        _prefer_stored(latest, profiles)
+        _prefer_stored(latest, profiles, self.states.full_profile)
         now = self.clock()
         per_customer: dict[str, list[Outcome]] = {cid: [] for cid in latest}
         for destination in self.destinations:
@@ -169,11 +170,21 @@ class Syncer:
             report.audience_changes[f"{destination}:-{audience}"] += 1
 
 
-def _prefer_stored(latest: dict[str, SyncInput], profiles: dict[str, Customer]) -> None:
-    """Replace each snapshot by the stored profile when the store is at least as new."""
+def _prefer_stored(
+    latest: dict[str, SyncInput], profiles: dict[str, Customer], full: Callable[[str], Customer | None]
+) -> None:
+    """Replace each snapshot by the stored profile when the store is newer (or a tombstone).
+
+    `profiles` holds hot `P` items only (what one BatchGetItem with the states returns); a newer
+    one is read whole (`full`) — rare: it takes a commit between the ProfileChanged and now."""
     for cid, item in list(latest.items()):
         stored = profiles.get(cid)
-        if stored is not None and not item.forgotten and stored.header.version >= item.customer.header.version:
+        if stored is None or item.forgotten:
+            continue
+        newer = stored.header.version > item.customer.header.version
+        if newer or stored.is_tombstone or stored.header.forgotten:
+            if newer and not stored.is_tombstone:
+                stored = full(cid) or stored
             latest[cid] = SyncInput(
                 item.key, stored, forgotten=stored.header.forgotten, merged=stored.is_tombstone or item.merged
             )
@@ -195,7 +206,10 @@ def scan_pages(
         request["ExclusiveStartKey"] = cursor
     while True:
         page = ddb.scan(**request)
-        customers = [rq.customer_from_item(i) for i in page.get("Items", [])]
+        store = ProfileStore(table, client=ddb)
+        customers = [
+            c for c in (store.from_scanned(i) for i in page.get("Items", [])) if c is not None
+        ]
         last = page.get("LastEvaluatedKey")
         yield [c for c in customers if not c.is_tombstone], last
         if not last:

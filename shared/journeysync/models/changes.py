@@ -19,7 +19,6 @@ BUS_SOURCE = "journeysync.profiles"
 DETAIL_TYPE = "ProfileChanged"
 
 _SNAPSHOT_EXCLUDE: dict[str, Any] = {
-    "applied_events": True,
     "profile": {"field_times": True, "membership": {"terms"}, "email_consent": {"ledger"}},
 }
 

@@ -35,6 +35,7 @@ class PlatformHeader(_Model):
     updated_at: AwareDatetime = Field(default_factory=utcnow)
     merged_into: str | None = None
     forgotten: bool = False
+    recent: list[str] = Field(default_factory=list, description="tags of the events the last write applied")
 
 
 class Identity(_Model):
@@ -163,9 +164,6 @@ class Customer(_Model):
     identity: Identity = Field(default_factory=Identity)
     profile: Profile = Field(default_factory=Profile)
     journeys: dict[str, JourneyPosition] = Field(default_factory=dict)
-    applied_events: list[str] = Field(
-        default_factory=list, description="recent event ids applied, newest last (duplicate guard)"
-    )
 
     @property
     def is_tombstone(self) -> bool:

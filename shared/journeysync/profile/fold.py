@@ -13,7 +13,7 @@ events gives one profile:
 - derived: membership validity (folded from *all* terms in time order), consent status
   (`journeysync.consent`), visits, last survey, VIP / at-risk flags, journey positions.
 
-Lists with caps (purchases, ratings, applied ids, journey entries) keep the newest; the
+Lists with caps (purchases, ratings, bookings, journey entries) keep the newest; the
 cap is the only place order can matter, and only beyond it.
 """
 
@@ -56,7 +56,6 @@ from journeysync.models.events import (
 PURCHASES_CAP = 50
 RATINGS_CAP = 20
 BOOKINGS_CAP = 100
-APPLIED_CAP = 50
 
 _BOOKING_RANK = {"booked": 0, "cancelled": 1, "attended": 2}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -223,7 +222,7 @@ def delta(event: CustomerEvent, ctx: FoldContext) -> Customer:
     for key in entries_for_event(event, ctx.config.journeys):  # journey entry facts (journeys.py)
         times[key] = event.time
     profile.field_times = times
-    return Customer(customer_id="?", identity=identity, profile=profile, applied_events=[event.id])
+    return Customer(customer_id="?", identity=identity, profile=profile)
 
 
 # ----------------------------------------------------------------------------- join
@@ -334,10 +333,9 @@ def join(a: Customer, b: Customer, ctx: FoldContext) -> Customer:
         ratings=_join_ratings(pa.ratings, pb.ratings, times, ta, tb),
         field_times=times,
     )
-    applied = sorted(set(a.applied_events) | set(b.applied_events))[-APPLIED_CAP:]
     joined = Customer(
         customer_id=a.customer_id, header=a.header.model_copy(), identity=identity, profile=profile,
-        journeys=a.journeys, applied_events=applied,
+        journeys=a.journeys,
     )
     return derive(joined, ctx)
 

@@ -2,12 +2,12 @@
 
 Erased: the profile and the profiles merged into it (their ids come from the merge audit
 records), every timeline, audit and alert item of those partitions, every identity key they
-own, and the raw vendor payloads archived in S3 (each timeline event carries its
-`archive_key`; `profile.erasure` finds the ones no timeline names). Left behind, per erased
-key, only `F#<sha256 digest> → forgotten_at`: no address, no customer id, no audit trail.
-It lets the profile hop drop late replays of events from before the erasure, so an erased
-person is never resurrected by a retry; a genuinely new event (after the erasure) starts a
-new profile.
+own, and the raw vendor payloads archived in S3 (each timeline item keeps its event's
+`archive_key` and identity keys; `profile.erasure` finds the ones no timeline names). Left
+behind, per erased key, only `F#<sha256 digest> → forgotten_at`: no address, no customer id,
+no audit trail. It lets the profile hop drop late replays of events from before the erasure,
+so an erased person is never resurrected by a retry; a genuinely new event (after the
+erasure) starts a new profile.
 
 The destinations' sync-state items (`D#…`) are left for the destination sync: it deletes
 the contact each one names (SES DeleteContact, Mailchimp permanent delete) and replaces the
@@ -19,7 +19,6 @@ HubSpot's GDPR delete in crm_push.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +32,7 @@ from journeysync.models.events import CustomerEvent
 from journeysync.store import requests as rq
 from journeysync.store.profiles import ProfileStore
 from journeysync.store.table import TableKeys
+from journeysync.store.timeline import TimelineEntry, entry_from_item
 
 
 @dataclass
@@ -48,15 +48,18 @@ class ForgetReport:
     archive_keys: list[str] = field(default_factory=list)
 
 
-def _keys_of(customer: Customer, timeline_docs: list[dict[str, Any]]) -> set[IdentityKey]:
+def _keys_of(customer: Customer, timeline: list[TimelineEntry]) -> set[IdentityKey]:
     from journeysync.profile.resolve import customer_keys, event_keys
 
     keys = set(customer_keys(customer))
-    for doc in timeline_docs:
-        try:
-            keys.update(event_keys(CustomerEvent.model_validate(doc)))
-        except ValueError:
-            continue
+    for entry in timeline:
+        if entry.event is not None:
+            keys.update(event_keys(entry.event))
+        for text in entry.keys:
+            try:
+                keys.add(IdentityKey.parse(text))
+            except ValueError:
+                continue
     return keys
 
 
@@ -79,18 +82,20 @@ def forget_customer(
     now = now or datetime.now(UTC)
     merged = [a["merged"] for a in store.audits(customer_id) if a.get("action") == "merge" and a.get("merged")]
     report.customers = [customer_id, *merged]
-    docs: list[dict[str, Any]] = []
+    timeline: list[TimelineEntry] = []
     deletes: list[dict[str, Any]] = []
     for cid in report.customers:
         for item in store.timeline_items(cid):
-            if "doc" in item:
-                docs.append(json.loads(item["doc"]["S"]))
+            try:
+                timeline.append(entry_from_item(item))
+            except ValueError:
+                continue
         for k in store.partition_keys(cid):
             if k["sk"]["S"].startswith(STATE_PREFIX):
                 continue  # the destination sync deletes the contact it names, then tombstones it
             report.alerts_deleted += k["sk"]["S"].startswith(ALERT_PREFIX)
             deletes.append({"pk": k["pk"], "sk": k["sk"]})
-    keys = _keys_of(customer, docs)
+    keys = _keys_of(customer, timeline)
     report.keys = keys
     owners = store.lookup(sorted(keys, key=str))[0]
     mine = [k for k, owner in owners.items() if owner in report.customers]
@@ -99,7 +104,7 @@ def forget_customer(
     store.write_items(markers, deletes)
     report.items_deleted = len(deletes) - len(mine)
     report.keys_deleted = len(mine)
-    archive_keys = sorted({d["archive_key"] for d in docs if d.get("archive_key")})
+    archive_keys = sorted({e.archive_key for e in timeline if e.archive_key})
     report.archive_keys = archive_keys
     if archive_keys and archive_bucket:
         report.archived_deleted = _delete_archived(archive_bucket, archive_keys, s3)

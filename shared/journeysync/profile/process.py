@@ -1,19 +1,24 @@
-"""The pos_to_crm batch: SQS FIFO records → idempotent per-event commits → timeline, anonymous log, ProfileChanged.
+"""The pos_to_crm batch: SQS FIFO records → folded per customer → one write per customer → ProfileChanged.
 
 Per batch of up to 10 records the AWS requests are: one BatchGetItem for the identity
-keys (and erasure markers), one for the profiles, per event two idempotency writes and
-one version-checked PutItem of the profile (plus a claim per *new* key and the merge
-work when keys link customers), then one BatchWriteItem for the timeline and one
+keys (and erasure markers), one partition Query per customer touched (plus one for its
+journey-entry window), then per changed customer its new or changed fact items, one
+BatchWriteItem of timeline items and one version-checked PutItem of the hot `P` item
+(plus a claim per *new* key and the merge work when keys link customers), and one
 PutEvents for the changes. `bench/bench_pos_to_crm.py` counts them.
+
+Exactly once without an idempotency record per event: facts are keyed by their natural
+key and the fold is idempotent, so a redelivered event folds to the same state and writes
+nothing. `P` remembers tags of the events its last write applied; a redelivered one of
+those re-publishes a resync ProfileChanged (before = None), so a crash between the write
+and PutEvents still publishes — at least once, never lost.
 
 Ordering and failure: Powertools' `SqsFifoPartialProcessor(skip_group_on_error=True)`
 processes records in order and, when one fails, fails only the rest of *its* message
 group (one customer's events stay in order; nobody else waits). A record that can never
 succeed (not a CustomerEvent) is sent to the dead-letter queue with the reason and
-acknowledged. The timeline, anonymous log and ProfileChanged are written once per batch
-after the commits; if that fails the whole batch is retried, and the idempotency layer
-hands back each committed event's outcome, from which the timeline is re-written and a
-resync ProfileChanged (before = None) re-published — at least once, never lost.
+acknowledged. The writes, the timeline and ProfileChanged come once per batch after the
+fold; if they fail the whole batch is retried (and folds to the same state).
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ from journeysync.profile.resolve import Outcome, ProfileEngine
 from journeysync.store.budget import ItemTooLargeError
 from journeysync.store.profiles import ProfileStore
 
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-
 
 @dataclass
 class Deps:
@@ -46,7 +49,6 @@ class Deps:
     store: ProfileStore
     config: AppConfig
     publisher: Publisher
-    persistence: Any | None = None  # a Powertools BasePersistenceLayer; None = no idempotency records
     dlq_url: str | None = None
     sqs: Any | None = None
     archive_bucket: str | None = None
@@ -70,33 +72,6 @@ class BatchReport:
         return sum(len(o.merged) for o in self.outcomes)
 
 
-def _idempotent(apply: Callable[[CustomerEvent], dict[str, Any]], deps: Deps, context: Any,
-                replayed: dict[str, dict[str, Any]]) -> Callable[[CustomerEvent], dict[str, Any]]:
-    if deps.persistence is None:
-        return apply
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-
-    def on_replay(response: Any, idempotent_data: Any) -> Any:
-        if isinstance(response, dict) and response.get("event_id"):
-            replayed[str(response["event_id"])] = response
-        return response
-
-    config = IdempotencyConfig(
-        event_key_jmespath="id", expires_after_seconds=IDEMPOTENCY_TTL_SECONDS, response_hook=on_replay
-    )
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        config.register_lambda_context(context)
-    wrapped = idempotent_function(
-        data_keyword_argument="event", persistence_store=deps.persistence, config=config
-    )(lambda event: apply(event))
-
-    def call(event: CustomerEvent) -> dict[str, Any]:
-        result: dict[str, Any] = wrapped(event=event)
-        return result
-
-    return call
-
-
 def send_to_dlq(url: str, record: Any, reason: str, sqs: Any | None = None) -> None:
     """Park an SQS record's body in a dead-letter queue with the reason (`journeysync.queueing.dead_letter`)."""
     from journeysync.queueing import dead_letter
@@ -114,7 +89,7 @@ def process_events(
     event: dict[str, Any],
     context: Any,
     deps: Deps,
-    on_outcome: Callable[[CustomerEvent, Outcome | dict[str, Any]], None] | None = None,
+    on_outcome: Callable[[CustomerEvent, Outcome], None] | None = None,
 ) -> BatchReport:
     """Apply an SQS batch of CustomerEvents; the report's `response` is the Lambda reply (batchItemFailures)."""
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
@@ -136,15 +111,7 @@ def process_events(
     engine = ProfileEngine(deps.store, deps.config, deps.now, deps.archive_bucket)
     engine.prefetch(parsed.values())
     fresh: dict[str, Outcome] = {}
-    replayed: dict[str, dict[str, Any]] = {}
     report = BatchReport(response={})
-
-    def apply(ev: CustomerEvent) -> dict[str, Any]:
-        outcome = engine.apply(ev)
-        fresh[ev.id] = outcome
-        return outcome.record()
-
-    apply_once = _idempotent(apply, deps, context, replayed)
 
     def record_handler(record: SQSRecord) -> None:
         if record.message_id in invalid:
@@ -153,13 +120,14 @@ def process_events(
             return
         ev = parsed[record.message_id]
         try:
-            result = apply_once(ev)
+            outcome = engine.apply(ev)
         except ItemTooLargeError as exc:  # permanent: park it now rather than block the group until redrive
             _dead_letter(deps, record, str(exc))
             report.dead_lettered += 1
             return
+        fresh[ev.id] = outcome
         if on_outcome is not None:
-            on_outcome(ev, fresh.get(ev.id) or result)
+            on_outcome(ev, outcome)
 
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     with processor(records, record_handler, lambda_context=context):
@@ -168,38 +136,10 @@ def process_events(
     report.failed = len(report.response.get("batchItemFailures") or [])
     report.outcomes = list(fresh.values())
     changes = [c for o in fresh.values() for c in o.changes]
-    changes += _replay_effects(engine, parsed, replayed, fresh)
-    report.replayed = len([r for r in replayed if r not in fresh])
-    engine.flush_records()
+    report.replayed = engine.replayed
+    changes += engine.flush_records()
     report.published = deps.publisher.publish(changes) if changes else 0
     return report
-
-
-def _replay_effects(
-    engine: ProfileEngine,
-    parsed: dict[str, CustomerEvent],
-    replayed: dict[str, dict[str, Any]],
-    fresh: dict[str, Outcome],
-) -> list[ProfileChanged]:
-    """For events committed by an earlier attempt: re-write their timeline item, re-publish a resync."""
-    by_id = {e.id: e for e in parsed.values()}
-    resync: set[str] = set()
-    for event_id, result in replayed.items():
-        ev = by_id.get(event_id)
-        customer_id = result.get("customer_id")
-        if ev is None or event_id in fresh or not customer_id:
-            continue
-        if result.get("status") in ("applied", "unchanged"):
-            engine.timeline.append((str(customer_id), ev))
-        if result.get("status") == "applied":
-            resync.add(str(customer_id))
-    out = []
-    for customer_id in sorted(resync):
-        customer = engine.live(customer_id)
-        if customer is not None:
-            out.append(profile_changed(None, customer, [by_id[i] for i, r in replayed.items()
-                                                        if r.get("customer_id") == customer_id and i in by_id]))
-    return out
 
 
 # ----------------------------------------------------------------------------- the time-driven sweep

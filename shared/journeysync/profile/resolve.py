@@ -1,10 +1,13 @@
 """Identity resolution, merge and the version-checked commit of one event, through the ProfileStore.
 
-`ProfileEngine` serves one batch: `prefetch` reads every identity key and profile the batch
-will touch in two BatchGetItem calls, then `apply` resolves and commits one event at a
-time against that cache. The cache is only a shortcut: a stale owner shows up as an
-`IdentityConflictError` on claim (→ merge), a stale profile as a `VersionConflictError`
-on save (→ re-read and re-apply), so concurrent batches stay correct.
+`ProfileEngine` serves one batch: `prefetch` reads every identity key the batch names in
+one BatchGetItem and each profile it touches (one partition Query each), then `apply`
+resolves one event at a time and folds it into the cached customer; `flush` writes each
+changed customer once (one `P` write per customer per batch, whatever the number of its
+events). The cache is only a shortcut: a stale owner shows up as an `IdentityConflictError`
+on claim (→ merge), a stale profile as a `VersionConflictError` on save (→ re-read and
+re-fold the customer's events of the batch: the fold is idempotent), so concurrent batches
+stay correct and a redelivered batch changes nothing.
 
 Resolution of an event's keys (email, E.164 phone, vendor ids; `previous_email` of a
 `customer.updated` too):
@@ -26,6 +29,7 @@ Resolution of an event's keys (email, E.164 phone, vendor ids; `previous_email` 
 
 from __future__ import annotations
 
+import hashlib
 import time as _time
 import uuid
 from collections.abc import Callable, Iterable
@@ -43,7 +47,9 @@ from journeysync.profile.fold import FoldContext, apply_event, earliest, join, n
 from journeysync.profile.publish import profile_changed
 from journeysync.profile.trust import Admission, admit
 from journeysync.store import requests as rq
-from journeysync.store.profiles import ProfileStore
+from journeysync.store.layout import check_budget, entries_by_event
+from journeysync.store.profiles import ProfileStore, event_key_strings
+from journeysync.store.timeline import timeline_item
 
 _CUSTOMER_NS = uuid.UUID("0b6a8f0e-2f9d-4c5e-8a59-9d7c3f1e2a10")
 ANONYMOUS_TTL_DAYS = 90
@@ -112,8 +118,12 @@ class ProfileEngine:
         self.owners: dict[IdentityKey, str] = {}
         self.forgotten: dict[IdentityKey, datetime] = {}
         self.customers: dict[str, Customer] = {}
-        self.timeline: list[tuple[str, CustomerEvent]] = []
+        self.timeline: list[tuple[str, CustomerEvent]] = []  # events that changed nothing (written as-is)
         self.anonymous: list[CustomerEvent] = []
+        self.pending: dict[str, list[CustomerEvent]] = {}  # customer id → events folded in, not yet written
+        self.loaded: dict[str, Customer | None] = {}  # customer id → as read, before this batch's events
+        self.replayed = 0  # events of this batch an earlier delivery already wrote
+        self.resync: set[str] = set()  # customers whose last write a redelivered event of this batch made
         self._looked_up: set[IdentityKey] = set()
         self._new: set[str] = set()  # ids minted here: known absent (a stale guess fails the create, then re-reads)
 
@@ -146,7 +156,7 @@ class ProfileEngine:
         if not fresh and customer_id in self._new and customer_id not in self.customers:
             return None
         if fresh or customer_id not in self.customers:
-            customer = self.store.get(customer_id)
+            customer = self.store.get(customer_id, consistent=fresh)
             if customer is None:
                 self.customers.pop(customer_id, None)
                 return None
@@ -181,8 +191,7 @@ class ProfileEngine:
             outcome.status = "anonymous"
             return outcome
         event = self._with_provenance(event, keys, resolved)
-        self._commit(resolved, event, outcome)
-        self.timeline.append((outcome.customer_id or resolved, event))
+        self._fold(resolved, event, outcome)
         return outcome
 
     def _with_provenance(self, event: CustomerEvent, keys: list[IdentityKey], customer_id: str) -> CustomerEvent:
@@ -287,28 +296,73 @@ class ProfileEngine:
                     customer_id = self._merge([customer_id, other.customer_id], event, outcome)
         return customer_id
 
-    # ------------------------------------------------------------------ commit
-    def _commit(self, customer_id: str, event: CustomerEvent, outcome: Outcome) -> None:
+    # ------------------------------------------------------------------ fold, then one write per customer
+    def _fold(self, customer_id: str, event: CustomerEvent, outcome: Outcome) -> None:
+        current = self.live(customer_id)
+        if current is not None and current.customer_id != customer_id:
+            customer_id = current.customer_id  # merged away meanwhile
+        ctx = self.ctx()
+        base = current or new_customer(customer_id, ctx)
+        after = apply_event(base, event, ctx)
+        check_budget(after)  # too large to write: refused here, so this one event is dead-lettered, not the batch
+        outcome.customer_id = customer_id
+        if current is not None and same_state(current, after):
+            if event_tag(event.id) in current.header.recent:
+                self.replayed += 1
+                self.resync.add(customer_id)  # redelivered after its write: publish again, at least once
+            self.timeline.append((customer_id, event))
+            return
+        if customer_id not in self.pending:
+            self.loaded[customer_id] = current
+            self.pending[customer_id] = []
+        self.pending[customer_id].append(event)
+        self.customers[customer_id] = after
+        outcome.status = "applied"
+
+    def flush(self) -> list[ProfileChanged]:
+        """Write every customer this batch changed, once each; the ProfileChanged of each write."""
+        changes: list[ProfileChanged] = []
+        for customer_id in list(self.pending):
+            changes += self._write(customer_id)
+        for customer_id in sorted(self.resync - set(self.pending)):
+            customer = self.live(customer_id)
+            if customer is not None and not customer.is_tombstone:
+                changes.append(profile_changed(None, customer))
+        self.resync.clear()
+        return changes
+
+    def _write(self, customer_id: str) -> list[ProfileChanged]:
+        events = self.pending.pop(customer_id, [])
+        before = self.loaded.pop(customer_id, None)
+        if not events:
+            return []
+        after = self.customers[customer_id]
         for attempt in range(COMMIT_ATTEMPTS):
-            current = self.live(customer_id, fresh=attempt > 0)
-            if current is not None and current.customer_id != customer_id:
-                customer_id = current.customer_id  # merged away meanwhile
-            ctx = self.ctx()
-            base = current or new_customer(customer_id, ctx)
-            after = apply_event(base, event, ctx)
-            outcome.customer_id = customer_id
-            if current is not None and same_state(current, after):
-                return
+            version = before.header.version if before is not None else 0
+            after.header.recent = [event_tag(e.id) for e in events]
             try:
-                saved = self.store.save(after, base.header.version)
+                saved = self.store.save(after, version, events)
             except VersionConflictError:
                 _time.sleep(min(0.2, 0.005 * 2**attempt))
+                before = self.live(customer_id, fresh=True)
+                if before is not None and before.customer_id != customer_id:
+                    self.pending[before.customer_id] = self.pending.get(before.customer_id, []) + events
+                    self.loaded.setdefault(before.customer_id, before)
+                    self.customers[before.customer_id] = self._refold(before, events)
+                    return self._write(before.customer_id)
+                after = self._refold(before or new_customer(customer_id, self.ctx()), events)
+                if before is not None and same_state(before, after):
+                    return []  # a concurrent writer already holds all of it
                 continue
             self.customers[customer_id] = saved
-            outcome.status = "applied"
-            outcome.changes.append(profile_changed(current, saved, [event]))
-            return
+            return [profile_changed(before, saved, events)]
         raise RetriableError(f"profile {customer_id} kept changing under us")
+
+    def _refold(self, base: Customer, events: list[CustomerEvent]) -> Customer:
+        ctx = self.ctx()
+        for event in events:
+            base = apply_event(base, event, ctx)
+        return base
 
     # ------------------------------------------------------------------ merge
     def _merge(self, customer_ids: list[str], event: CustomerEvent, outcome: Outcome) -> str:
@@ -326,14 +380,20 @@ class ProfileEngine:
             loser = self._get(loser_id, fresh=attempt > 0)
             if survivor is None or loser is None or loser.header.merged_into:
                 return
+            if attempt > 0:  # re-read: fold this batch's events for them in again
+                survivor = self._refold(survivor, self.pending.get(survivor_id, []))
+                loser = self._refold(loser, self.pending.get(loser_id, []))
             ctx = self.ctx()
             absorbed = join(survivor, loser, ctx)
+            pending = self.pending.get(survivor_id, []) + self.pending.get(loser_id, [])
             try:
-                saved = self.store.save(absorbed, survivor.header.version)
+                saved = self.store.save(absorbed, survivor.header.version, pending)
             except VersionConflictError:
                 continue
+            self.pending.pop(survivor_id, None)
+            self.pending.pop(loser_id, None)
             self.customers[survivor_id] = saved
-            outcome.changes.append(profile_changed(survivor, saved, [event]))
+            outcome.changes.append(profile_changed(self.loaded.pop(survivor_id, survivor), saved, [event, *pending]))
             moved_keys = 0
             for key in customer_keys(loser):
                 if self.store.move_key(key, loser_id, survivor_id):
@@ -345,12 +405,13 @@ class ProfileEngine:
                     created_at=loser.header.created_at, version=loser.header.version, merged_into=survivor_id
                 ),
             )
+            stored_loser = self.loaded.pop(loser_id, loser)
             try:
                 tombstone = self.store.save(tomb, loser.header.version)
             except VersionConflictError:
                 continue  # the loser changed meanwhile: absorb again (join is idempotent)
             self.customers[loser_id] = tombstone
-            outcome.changes.append(profile_changed(loser, tombstone, [event]))
+            outcome.changes.append(profile_changed(stored_loser, tombstone, [event]))
             moved = self.store.move_timeline(loser_id, survivor_id)
             self.store.audit(
                 survivor_id,
@@ -362,16 +423,29 @@ class ProfileEngine:
         raise RetriableError(f"merge of {loser_id} into {survivor_id} kept conflicting")
 
     # ------------------------------------------------------------------ batch end
-    def flush_records(self) -> None:
-        """Timeline items (to the survivor, if a later event of the batch merged) and anonymous records."""
-        entries = []
+    def flush_records(self) -> list[ProfileChanged]:
+        """Write the changed customers, then the timeline items of events that changed nothing and anonymous records.
+
+        Returns the ProfileChanged of the writes (the caller publishes them)."""
+        written = {e.id for events in self.pending.values() for e in events}
+        changes = self.flush()
+        items = []
         for customer_id, event in self.timeline:
-            survivor = self.customers.get(customer_id)
-            target = survivor.header.merged_into if survivor and survivor.header.merged_into else customer_id
-            entries.append((target, event))
+            if event.id in written:
+                continue  # its timeline item came with the customer's write
+            target = self.live(customer_id)
+            made = entries_by_event(target).get(event.id, (None, []))[1] if target else []
+            items.append(timeline_item(target.customer_id if target else customer_id, event,
+                                       event_key_strings(event), made))
         expires = int((self.now() + timedelta(days=ANONYMOUS_TTL_DAYS)).timestamp())
-        items = [rq.timeline_item(cid, e) for cid, e in entries] + [rq.anonymous_item(e, expires) for e in self.anonymous]
+        items += [rq.anonymous_item(e, expires) for e in self.anonymous]
         if items:
             self.store.write_items(items)
         self.timeline.clear()
         self.anonymous.clear()
+        return changes
+
+
+def event_tag(event_id: str) -> str:
+    """A short tag of an event id, kept in `P` for the events of its last write (redelivery → resync)."""
+    return hashlib.sha256(event_id.encode()).hexdigest()[:10]

@@ -8,6 +8,7 @@ a ValidationException on every retry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from journeysync.errors import FatalError
@@ -20,21 +21,24 @@ class ItemTooLargeError(FatalError):
     """An item over `ITEM_BUDGET_BYTES`: retrying cannot help, so it is dead-lettered with this reason."""
 
 
-def item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's size of a low-level item: attribute names plus values (strings as UTF-8, numbers ~ digits)."""
+def item_size(item: Mapping[str, Any]) -> int:
+    """An item's size by DynamoDB's rule: UTF-8 attribute names plus their values (what capacity is billed on)."""
     return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
 
 
-def _value_size(value: dict[str, Any]) -> int:
+def _value_size(value: Mapping[str, Any]) -> int:
     (kind, inner), = value.items()
-    if kind in ("S", "N"):
+    if kind == "S":
         return len(str(inner).encode("utf-8", "surrogatepass"))
+    if kind == "N":
+        digits = str(inner).lstrip("-").replace(".", "").lstrip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
     if kind == "B":
         return len(inner)
     if kind in ("BOOL", "NULL"):
         return 1
-    if kind in ("SS", "NS"):
-        return sum(len(str(v).encode("utf-8", "surrogatepass")) for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: v}) for v in inner)
     if kind == "L":
         return 3 + sum(1 + _value_size(v) for v in inner)
     if kind == "M":

@@ -6,23 +6,46 @@ writer got there first, so two concurrent updates both survive.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from journeysync.errors import IdentityConflictError, VersionConflictError
-from journeysync.identity import IdentityKey
+from journeysync.identity import IdentityKey, normalise_email
 from journeysync.models.customer import Customer
 from journeysync.models.events import CustomerEvent
+from journeysync.store import layout
 from journeysync.store import requests as rq
+from journeysync.store import timeline as tl
 from journeysync.store.table import TableKeys
 
 Mutation = Callable[[Customer], Customer | None]
+
+
+@dataclass
+class _Seen:
+    """A partition as last read or written: items by sort key, journey entries by event id."""
+
+    items: dict[str, dict[str, Any]]
+    entries: dict[str, set[str]]
+
+
+def event_key_strings(event: CustomerEvent) -> list[str]:
+    """The identity keys an event names, as strings (what a timeline item keeps for `forget`)."""
+    keys = {str(k) for k in event.identity.keys()}  # noqa: SIM118 - IdentityKeys.keys() lists identity keys
+    previous = getattr(event.data, "previous_email", None)
+    if previous:
+        with contextlib.suppress(ValueError):
+            keys.add(str(IdentityKey("email", normalise_email(previous))))
+    return sorted(keys)
 """Takes the current customer, returns the changed one (or None for "nothing to change")."""
 
 
@@ -38,12 +61,67 @@ class ProfileStore:
             client = make_client("dynamodb")
         self.table = table
         self.ddb = client
+        # items as last read or written, by (customer id, version): what a save diffs against
+        self._seen: dict[tuple[str, int], _Seen] = {}
+        self._lock = threading.Lock()
 
     # -- customers -------------------------------------------------------------------------
 
-    def get(self, customer_id: str) -> Customer | None:
-        item = self.ddb.get_item(**rq.get_customer(self.table, customer_id)).get("Item")
-        return rq.customer_from_item(item) if item else None
+    def get(self, customer_id: str, consistent: bool = False) -> Customer | None:
+        """The customer: its `P` and fact items in one Query, then the timeline window holding its journey entries.
+
+        Reads are eventually consistent (half the read units) unless `consistent`; `P` carries a
+        digest of the facts and entries it was written with, and a read that does not match it (a
+        write it missed) is repeated strongly. A stale but whole read fails its write's version
+        check, and the writer re-reads with `consistent=True`."""
+        customer, p_item = self._read(customer_id, consistent)
+        if customer is None or consistent or layout.consistent(customer, p_item):
+            return customer
+        return self._read(customer_id, True)[0]
+
+    def _read(self, customer_id: str, consistent: bool) -> tuple[Customer | None, dict[str, Any]]:
+        query = rq.query_customer(self.table, customer_id, consistent)
+        items = {i["sk"]["S"]: i for i in self._query_pages(query)}
+        p_item = items.get(TableKeys.PROFILE_SK)
+        if p_item is None:
+            return None, {}
+        items.update({i["sk"]["S"]: i for i in self._listed(customer_id, layout.overflow_of(p_item), consistent)})
+        window = layout.window_of(p_item)
+        timeline = []
+        if window:
+            timeline = list(self._query_pages(rq.query_timeline_window(self.table, customer_id, window, consistent)))
+        customer = layout.customer_from_items(customer_id, items.values(), timeline)
+        assert customer is not None
+        entries = {tl.parse_sk(i["sk"]["S"])[1]: set(i["j"]["SS"]) for i in timeline if "j" in i}
+        self._remember(customer_id, customer.header.version, _Seen(items, entries))
+        return customer, p_item
+
+    def _listed(self, customer_id: str, overflow: set[str], consistent: bool) -> Iterator[dict[str, Any]]:
+        """Bookings, purchases and ratings: all in one Query, or, for kinds with facts left beyond the
+        cap, only the newest cap's worth (one page with Limit)."""
+        if not overflow:
+            yield from self._query_pages(rq.query_listed(self.table, customer_id, consistent=consistent))
+            return
+        for kind, cap in layout.LISTED.items():
+            if kind in overflow:
+                yield from self.ddb.query(**rq.query_listed(self.table, customer_id, kind, cap, consistent))["Items"]
+            else:
+                yield from self._query_pages(rq.query_listed(self.table, customer_id, kind, consistent=consistent))
+
+    def _remember(self, customer_id: str, version: int, seen: _Seen) -> None:
+        with self._lock:
+            if len(self._seen) > 2000:
+                self._seen.clear()
+            self._seen[(customer_id, version)] = seen
+
+    def _baseline(self, customer_id: str, version: int) -> _Seen:
+        with self._lock:
+            seen = self._seen.get((customer_id, version))
+        if seen is not None or version == 0:
+            return seen or _Seen({}, {})
+        self.get(customer_id, consistent=True)  # a save without a read first: read what is there to diff against
+        with self._lock:
+            return self._seen.get((customer_id, version)) or _Seen({}, {})
 
     def resolve(self, customer_id: str, max_hops: int = 5) -> Customer | None:
         """Follow tombstones (`merged_into`) to the surviving customer."""
@@ -54,18 +132,83 @@ class ProfileStore:
             hops += 1
         return customer
 
-    def save(self, customer: Customer, expected_version: int) -> Customer:
-        """Write `customer` as version `expected_version + 1`; raise VersionConflictError if someone else wrote."""
+    def save(self, customer: Customer, expected_version: int, events: Sequence[CustomerEvent] = ()) -> Customer:
+        """Write `customer` as version `expected_version + 1`; raise VersionConflictError if someone else wrote.
+
+        Only what changed is written: new or changed facts first (each conditional on what was
+        read, so a concurrent writer's fact is never overwritten with a stale join), the timeline
+        items of `events` (with the journey entries they made), then `P`, version-checked — the
+        commit point. A crash before `P` leaves facts a retry re-derives to the same values."""
         stored = customer.model_copy(deep=True)
         stored.header.version = expected_version + 1
         stored.header.updated_at = datetime.now(UTC)
+        cid = customer.customer_id
+        seen = self._baseline(cid, expected_version)
+        overflow = layout.overflow_of(seen.items.get(TableKeys.PROFILE_SK))
+        after = layout.customer_items(stored, overflow)
+        puts, deletes, more = layout.changes(seen.items, after)
+        if more - overflow:
+            after = layout.customer_items(stored, overflow | more)
         try:
-            self.ddb.put_item(**rq.put_customer(self.table, stored, expected_version))
+            for item in puts:
+                self.ddb.put_item(**rq.put_fact(self.table, item, seen.items.get(item["sk"]["S"])))
+            for key in deletes:
+                self.ddb.delete_item(**rq.delete_fact(self.table, seen.items[key["sk"]["S"]]))
         except ClientError as exc:
             if _is_conditional_failure(exc):
-                raise VersionConflictError(customer.customer_id) from None
+                self._forget_seen(cid, expected_version)
+                raise VersionConflictError(cid) from None
             raise
+        entries = self._write_entries(stored, events, seen.entries)
+        try:
+            self.ddb.put_item(**rq.put_hot(self.table, after[TableKeys.PROFILE_SK], expected_version))
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                self._forget_seen(cid, expected_version)
+                raise VersionConflictError(cid) from None
+            raise
+        self._forget_seen(cid, expected_version)
+        self._remember(cid, stored.header.version, _Seen(after, entries))
         return stored
+
+    def restore(self, customer: Customer) -> None:
+        """Write `customer` as given, version included, over whatever is stored (migration, fixtures).
+
+        Stale facts of the partition are deleted; journey entries go onto timeline items."""
+        cid = customer.customer_id
+        current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid, True))}
+        current.update({i["sk"]["S"]: i for i in self._query_pages(rq.query_listed(self.table, cid))})
+        after = layout.customer_items(customer)
+        puts = [item for sk, item in after.items() if current.get(sk) != item]
+        deletes = [{"pk": i["pk"], "sk": i["sk"]} for sk, i in current.items() if sk not in after]
+        hot = [i for i in puts if i["sk"]["S"] == TableKeys.PROFILE_SK]
+        self.write_items([i for i in puts if i not in hot], deletes)
+        entries = self._write_entries(customer, (), {})
+        self.write_items(hot)
+        self._remember(cid, customer.header.version, _Seen(after, entries))
+
+    def _forget_seen(self, customer_id: str, version: int) -> None:
+        with self._lock:
+            self._seen.pop((customer_id, version), None)
+
+    def _write_entries(
+        self, customer: Customer, events: Sequence[CustomerEvent], known: dict[str, set[str]]
+    ) -> dict[str, set[str]]:
+        """Timeline items of `events`, and the journey entries of other events added to their existing items."""
+        by_event = layout.entries_by_event(customer)
+        items = []
+        for event in events:
+            _, made = by_event.get(event.id, (event.time, []))
+            items.append(tl.timeline_item(customer.customer_id, event, event_key_strings(event), made))
+        if items:
+            self.write_items(items)
+        written = {e.id for e in events}
+        entries = {event_id: set(made) for event_id, (_, made) in by_event.items()}
+        for event_id, (at, made) in sorted(by_event.items()):
+            if event_id in written or set(made) <= known.get(event_id, set()):
+                continue
+            self.ddb.update_item(**rq.add_entries(self.table, customer.customer_id, at, event_id, made))
+        return entries
 
     def update(self, customer_id: str, mutate: Mutation, attempts: int = 8) -> Customer | None:
         """Read-modify-write with optimistic locking, retried on conflict with jittered backoff."""
@@ -91,13 +234,21 @@ class ProfileStore:
         while True:
             page = self.ddb.scan(**req)
             for item in page.get("Items", []):
-                customer = rq.customer_from_item(item)
-                if include_tombstones or not customer.is_tombstone:
+                if not include_tombstones and "merged_into" in item:
+                    continue
+                customer = self.from_scanned(item)
+                if customer is not None and (include_tombstones or not customer.is_tombstone):
                     yield customer
             last = page.get("LastEvaluatedKey")
             if not last:
                 return
             req = {**req, "ExclusiveStartKey": last}
+
+    def from_scanned(self, item: dict[str, Any]) -> Customer | None:
+        """The whole customer of a scanned `P` item (an old-layout item holds it; else its partition is read)."""
+        if layout.is_legacy(item):
+            return layout.legacy_customer(item)
+        return self.get(item["pk"]["S"].removeprefix("C#"))
 
     # -- identity index ----------------------------------------------------------------------
 
@@ -152,11 +303,12 @@ class ProfileStore:
     # -- timeline and audit ------------------------------------------------------------------
 
     def append_timeline(self, customer_id: str, event: CustomerEvent) -> None:
-        self.ddb.put_item(**rq.put_timeline_event(self.table, customer_id, event))
+        self.ddb.put_item(TableName=self.table, Item=tl.timeline_item(customer_id, event, event_key_strings(event)))
 
-    def timeline(self, customer_id: str, limit: int = 20) -> list[CustomerEvent]:
+    def timeline(self, customer_id: str, limit: int = 20) -> list[tl.TimelineEntry]:
+        """The newest `limit` timeline entries, newest first."""
         resp = self.ddb.query(**rq.query_timeline(self.table, customer_id, limit))
-        return [CustomerEvent.model_validate_json(i["doc"]["S"]) for i in resp.get("Items", [])]
+        return [tl.entry_from_item(i) for i in resp.get("Items", [])]
 
     def audit(self, customer_id: str, action: str, detail: dict[str, Any]) -> None:
         """An append-only audit record in the customer's partition (merges, forgets)."""
@@ -192,21 +344,15 @@ class ProfileStore:
                 return
             req = {**req, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
-    # -- batched access for the profile hop (issue 5) -----------------------------------------
+    # -- batched access for the profile hop ----------------------------------------------------
 
     def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
-        """Profiles by id in BatchGetItem calls of 100 (absent ids are left out)."""
+        """Profiles by id (absent ids are left out): one partition Query each, the P item and its facts."""
         found: dict[str, Customer] = {}
-        ids = list(dict.fromkeys(customer_ids))
-        while ids:
-            chunk, ids = ids[:100], ids[100:]
-            req = rq.get_customers(self.table, chunk)
-            while req["RequestItems"]:
-                resp = self.ddb.batch_get_item(**req)
-                for item in resp.get("Responses", {}).get(self.table, []):
-                    customer = rq.customer_from_item(item)
-                    found[customer.customer_id] = customer
-                req = {"RequestItems": resp.get("UnprocessedKeys") or {}}
+        for customer_id in dict.fromkeys(customer_ids):
+            customer = self.get(customer_id)
+            if customer is not None:
+                found[customer_id] = customer
         return found
 
     def lookup(self, keys: list[IdentityKey]) -> tuple[dict[IdentityKey, str], dict[IdentityKey, datetime]]:
@@ -256,7 +402,7 @@ class ProfileStore:
 
     def append_timeline_many(self, entries: list[tuple[str, CustomerEvent]]) -> None:
         """Timeline items for (customer id, event) pairs, batched; replays overwrite themselves."""
-        self.write_items([rq.timeline_item(cid, event) for cid, event in entries])
+        self.write_items([tl.timeline_item(cid, event, event_key_strings(event)) for cid, event in entries])
 
     def timeline_items(self, customer_id: str) -> Iterator[dict[str, Any]]:
         return self._query_pages(rq.query_timeline_page(self.table, customer_id))

@@ -6,12 +6,11 @@ so the exact condition expressions are unit-tested without AWS.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from journeysync.identity import IdentityKey
-from journeysync.models.customer import Customer
 from journeysync.models.events import CustomerEvent
-from journeysync.store.budget import within_budget
 from journeysync.store.table import TableKeys
 
 
@@ -23,37 +22,52 @@ def _n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
-def customer_item(customer: Customer) -> dict[str, Any]:
-    """The DynamoDB item of a profile. The document is JSON; a few attributes are lifted for conditions and filters."""
-    item: dict[str, Any] = {
-        "pk": _s(TableKeys.customer_pk(customer.customer_id)),
-        "sk": _s(TableKeys.PROFILE_SK),
-        "version": _n(customer.header.version),
-        "updated_at": _s(customer.header.updated_at.isoformat()),
-        "doc": _s(customer.model_dump_json(exclude_defaults=False)),
-    }
-    if customer.identity.primary_email:
-        item["email"] = _s(customer.identity.primary_email)
-    if customer.header.merged_into:
-        item["merged_into"] = _s(customer.header.merged_into)
-    return within_budget(item, f"profile {customer.customer_id}")
-
-
-def customer_from_item(item: dict[str, Any]) -> Customer:
-    return Customer.model_validate_json(item["doc"]["S"])
-
-
-def get_customer(table: str, customer_id: str, consistent: bool = True) -> dict[str, Any]:
+def query_customer(table: str, customer_id: str, consistent: bool = True) -> dict[str, Any]:
+    """The hot `P` item and every fact item of a customer (`F#…` < `P`) in one Query."""
     return {
         "TableName": table,
-        "Key": {"pk": _s(TableKeys.customer_pk(customer_id)), "sk": _s(TableKeys.PROFILE_SK)},
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :f AND :p",
+        "ExpressionAttributeValues": {
+            ":pk": _s(TableKeys.customer_pk(customer_id)), ":f": _s("F#"), ":p": _s(TableKeys.PROFILE_SK),
+        },
         "ConsistentRead": consistent,
     }
 
 
-def put_customer(table: str, customer: Customer, expected_version: int) -> dict[str, Any]:
-    """Write `customer` only if the stored version is still `expected_version` (0 = must not exist)."""
-    req: dict[str, Any] = {"TableName": table, "Item": customer_item(customer)}
+def query_listed(
+    table: str, customer_id: str, kind: str | None = None, limit: int | None = None, consistent: bool = True
+) -> dict[str, Any]:
+    """Listed facts (bookings, purchases, ratings: `E#…`) of one kind newest first, up to `limit`; or all kinds."""
+    prefix = f"E#{kind}#" if kind else "E#"
+    req: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :e)",
+        "ExpressionAttributeValues": {":pk": _s(TableKeys.customer_pk(customer_id)), ":e": _s(prefix)},
+        "ScanIndexForward": False,
+        "ConsistentRead": consistent,
+    }
+    if limit is not None:
+        req["Limit"] = limit
+    return req
+
+
+def query_timeline_window(table: str, customer_id: str, start_sk: str, consistent: bool = True) -> dict[str, Any]:
+    """Timeline items from `start_sk` on: the window holding the journey entries the fold keeps."""
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+        "ExpressionAttributeValues": {
+            ":pk": _s(TableKeys.customer_pk(customer_id)), ":from": _s(start_sk), ":to": _s("T$"),
+        },
+        "ProjectionExpression": "#pk, #sk, #j",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk", "#j": "j"},
+        "ConsistentRead": consistent,
+    }
+
+
+def put_hot(table: str, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    """Write a hot `P` item only if the stored version is still `expected_version` (0 = must not exist)."""
+    req: dict[str, Any] = {"TableName": table, "Item": item}
     if expected_version == 0:
         req["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
@@ -61,6 +75,34 @@ def put_customer(table: str, customer: Customer, expected_version: int) -> dict[
         req["ExpressionAttributeNames"] = {"#v": "version"}
         req["ExpressionAttributeValues"] = {":expected": _n(expected_version)}
     return req
+
+
+def put_fact(table: str, item: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """Write a fact only over what was read (absent, or the same value): a concurrent writer's join is never lost."""
+    if old is None:
+        return {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "TableName": table, "Item": item, "ConditionExpression": "#d = :old",
+        "ExpressionAttributeNames": {"#d": "d"}, "ExpressionAttributeValues": {":old": old["d"]},
+    }
+
+
+def delete_fact(table: str, old: dict[str, Any]) -> dict[str, Any]:
+    """Delete a fact the fold's caps dropped, only if it is still what was read."""
+    return {
+        "TableName": table, "Key": {"pk": old["pk"], "sk": old["sk"]}, "ConditionExpression": "#d = :old",
+        "ExpressionAttributeNames": {"#d": "d"}, "ExpressionAttributeValues": {":old": old["d"]},
+    }
+
+
+def add_entries(table: str, customer_id: str, at: datetime, event_id: str, entries: list[str]) -> dict[str, Any]:
+    """Add journey entries to an event's timeline item without touching the rest (merges, migration)."""
+    return {
+        "TableName": table,
+        "Key": {"pk": _s(TableKeys.customer_pk(customer_id)), "sk": _s(TableKeys.timeline_sk(at, event_id))},
+        "UpdateExpression": "ADD j :e",
+        "ExpressionAttributeValues": {":e": {"SS": sorted(set(entries))}},
+    }
 
 
 def claim_key(table: str, key: IdentityKey, customer_id: str) -> dict[str, Any]:
@@ -102,19 +144,6 @@ def get_keys(table: str, keys: list[IdentityKey]) -> dict[str, Any]:
     }
 
 
-def put_timeline_event(table: str, customer_id: str, event: CustomerEvent) -> dict[str, Any]:
-    """Timeline items are immutable and keyed by event id, so a replay overwrites itself."""
-    return {
-        "TableName": table,
-        "Item": {
-            "pk": _s(TableKeys.customer_pk(customer_id)),
-            "sk": _s(TableKeys.timeline_sk(event.time, event.id)),
-            "type": _s(event.type),
-            "doc": _s(event.model_dump_json()),
-        },
-    }
-
-
 def query_timeline(table: str, customer_id: str, limit: int = 20, newest_first: bool = True) -> dict[str, Any]:
     return {
         "TableName": table,
@@ -136,35 +165,17 @@ def query_partition(table: str, customer_id: str) -> dict[str, Any]:
 
 
 def scan_profiles(table: str, segment: int = 0, total_segments: int = 1, page_size: int = 500) -> dict[str, Any]:
-    """One segment of a parallel scan over profiles (tombstones included; callers skip them)."""
+    """One segment of a parallel scan over hot profile items (tombstones included; callers skip them)."""
     return {
         "TableName": table,
         "FilterExpression": "sk = :p",
+        "ProjectionExpression": "#pk, #sk, #m, #doc",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk", "#m": "merged_into", "#doc": "doc"},
         "ExpressionAttributeValues": {":p": _s(TableKeys.PROFILE_SK)},
         "Segment": segment,
         "TotalSegments": total_segments,
         "Limit": page_size,
     }
-
-
-# -- additions for the profile hop (issue 5) ---------------------------------------------------
-
-
-def get_customers(table: str, customer_ids: list[str]) -> dict[str, Any]:
-    """BatchGetItem request for up to 100 profiles (strongly consistent: a version check follows)."""
-    return {
-        "RequestItems": {
-            table: {
-                "Keys": [{"pk": _s(TableKeys.customer_pk(c)), "sk": _s(TableKeys.PROFILE_SK)} for c in customer_ids],
-                "ConsistentRead": True,
-            }
-        }
-    }
-
-
-def timeline_item(customer_id: str, event: CustomerEvent) -> dict[str, Any]:
-    item: dict[str, Any] = put_timeline_event("", customer_id, event)["Item"]
-    return item
 
 
 def batch_write(table: str, puts: list[dict[str, Any]], deletes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
