@@ -34,7 +34,7 @@ def _next_status(current: ConsentStatus, record: ConsentRecord) -> ConsentStatus
 
 def fold_consent(ledger: Iterable[ConsentRecord]) -> EmailConsent:
     """The effective consent of a ledger, independent of the order its records were added."""
-    ordered = sorted(ledger, key=_order)
+    ordered = sorted(ledger, key=ledger_order)
     status: ConsentStatus = "unknown"
     deciding: ConsentRecord | None = None
     for record in ordered:
@@ -50,7 +50,7 @@ def fold_consent(ledger: Iterable[ConsentRecord]) -> EmailConsent:
     )
 
 
-def _order(record: ConsentRecord) -> tuple[object, ...]:
+def ledger_order(record: ConsentRecord) -> tuple[object, ...]:
     # at the same instant a suppression is applied last, so an opt-in never wins a tie
     return (record.at, record.status in SUPPRESSING, record.event_id or "", record.source, record.status)
 

@@ -49,6 +49,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from journeysync.consent import ledger_order
 from journeysync.models.customer import (
     Booking,
     ConsentRecord,
@@ -377,7 +378,7 @@ def customer_from_items(
     )
     consent = profile.setdefault("email_consent", {})
     consent["ledger"] = sorted(
-        (ConsentRecord.model_validate(_undoc(d)) for d in facts.get("F#C", [])), key=_ledger_order
+        (ConsentRecord.model_validate(_undoc(d)) for d in facts.get("F#C", [])), key=ledger_order
     )
     profile["bookings"] = sorted(
         (Booking.model_validate(_undoc(d)) for d in facts.get("E#B", [])),
@@ -399,10 +400,6 @@ def customer_from_items(
 
 def _entry_sk(key: str, at: datetime) -> str:
     return TableKeys.timeline_sk(at, key.rsplit("|", 1)[-1])
-
-
-def _ledger_order(record: ConsentRecord) -> tuple[datetime, str]:
-    return record.at, _consent_sk(record)
 
 
 def hot_customer(item: Item) -> Customer:

@@ -381,8 +381,14 @@ class ProfileStore:
         return owners, forgotten
 
     def write_items(self, puts: list[dict[str, Any]], deletes: list[dict[str, Any]] | None = None) -> None:
-        """BatchWriteItem in chunks of 25, resubmitting unprocessed items with backoff."""
-        requests = [("put", item) for item in puts] + [("delete", key) for key in deletes or []]
+        """BatchWriteItem in chunks of 25, resubmitting unprocessed items with backoff.
+
+        One request per key: BatchWriteItem refuses a batch naming a key twice (a redelivered event
+        in the same batch), so the last put of a key wins and a delete of a key that is also put is dropped.
+        """
+        by_key = {(i["pk"]["S"], i["sk"]["S"]): i for i in puts}
+        dels = {(k["pk"]["S"], k["sk"]["S"]): k for k in deletes or [] if (k["pk"]["S"], k["sk"]["S"]) not in by_key}
+        requests = [("put", item) for item in by_key.values()] + [("delete", key) for key in dels.values()]
         for start in range(0, len(requests), 25):
             chunk = requests[start : start + 25]
             req = rq.batch_write(
