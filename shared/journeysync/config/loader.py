@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from journeysync.config.catalogue import Catalogue
+from journeysync.config.engagement import EngagementConfig
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
 from journeysync.config.segments import SegmentsConfig
@@ -31,6 +32,7 @@ FILES: dict[str, type[BaseModel]] = {
     "journeys.yaml": JourneysConfig,
     "segments.yaml": SegmentsConfig,
     "routing.yaml": RoutingConfig,
+    "engagement.yaml": EngagementConfig,
 }
 
 
@@ -41,6 +43,7 @@ class AppConfig:
     journeys: JourneysConfig
     segments: SegmentsConfig
     routing: RoutingConfig
+    engagement: EngagementConfig = EngagementConfig()
 
 
 def default_config_dir() -> Path:
@@ -84,6 +87,7 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
         journeys=_load_file(root / "journeys.yaml", JourneysConfig),
         segments=_load_file(root / "segments.yaml", SegmentsConfig),
         routing=_load_file(root / "routing.yaml", RoutingConfig),
+        engagement=_load_file(root / "engagement.yaml", EngagementConfig),
     )
 
 
