@@ -75,3 +75,13 @@ def allocate(
             sent_first = ", ".join(w.topic or w.division for w in chosen)
             out.append(Decision(want, False, f"cap {config.cap}/{config.window_days}d: {sent_first} came first"))
     return out
+
+
+def send_time_context(state: EngagementState | None, config: PressureConfig, now: datetime) -> dict[str, object]:
+    """The segment engine's send-time fields for one member (`pressure_ok`, `engagement.*`)."""
+    return {
+        "pressure_ok": pressure_ok(state, config, now),
+        "engagement.sends_7d": len(state.sends_within(now, 7)) if state is not None else 0,
+        "engagement.best_send_hour": state.best_send_hour if state is not None else None,
+        "engagement.last_open_at": state.last_open_at if state is not None else None,
+    }

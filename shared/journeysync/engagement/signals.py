@@ -116,7 +116,8 @@ def from_ses(event: dict[str, Any]) -> list[Signal]:
     message = mail["messageId"]
     section = detail.get(_SES_SECTION[kind]) or {}
     at = _when(section.get("timestamp") or mail.get("timestamp"), f"detail.{_SES_SECTION[kind]}.timestamp")
-    tags = mail.get("tags") if isinstance(mail.get("tags"), dict) else {}
+    raw_tags = mail.get("tags")
+    tags: dict[str, Any] = raw_tags if isinstance(raw_tags, dict) else {}
     recipients: list[str]
     if kind == "bounce":
         recipients = [r.get("emailAddress", "") for r in section.get("bouncedRecipients") or []]
