@@ -25,10 +25,11 @@ from journeysync.config.engagement import PressureConfig
 from journeysync.consent import may_subscribe
 from journeysync.engagement.fold import record_send
 from journeysync.engagement.model import EngagementState, SendRecord
-from journeysync.engagement.pressure import Decision, Want, allocate
+from journeysync.engagement.pressure import Decision, Want, allocate, send_time_context
 from journeysync.engagement.store import EngagementStore
 from journeysync.errors import BadInputError
 from journeysync.models.customer import Customer
+from journeysync.segments.engine import SegmentEngine
 
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -174,3 +175,42 @@ def _releaser(key: str) -> Callable[[EngagementState], bool]:
         return len(state.sends) != before
 
     return release
+
+
+def send_campaigns(
+    customers: Iterable[Customer],
+    campaigns: Sequence[Campaign],
+    engine: SegmentEngine,
+    store: EngagementStore,
+    sender: SesCampaignSender,
+    pressure: PressureConfig,
+    now: datetime,
+    chunk: int = 100,
+) -> tuple[SendReport, list[PlannedSend]]:
+    """Plan and send `campaigns` over a stream of customers, `chunk` at a time (one BatchGetItem each)."""
+    total = SendReport()
+    planned_all: list[PlannedSend] = []
+    batch: list[Customer] = []
+
+    def flush() -> None:
+        states = store.get_many([c.customer_id for c in batch])
+        members = [
+            (c, engine.evaluate(c, now, send_time_context(states.get(c.customer_id), pressure, now))) for c in batch
+        ]
+        rows = plan(members, campaigns, states, pressure, now)
+        report = send(rows, campaigns, sender, store, pressure, now)
+        planned_all.extend(rows)
+        total.sent += report.sent
+        total.held += report.held
+        total.message_ids += report.message_ids
+        for reason, n in report.held_reasons.items():
+            total.held_reasons[reason] = total.held_reasons.get(reason, 0) + n
+        batch.clear()
+
+    for customer in customers:
+        batch.append(customer)
+        if len(batch) >= chunk:
+            flush()
+    if batch:
+        flush()
+    return total, planned_all
