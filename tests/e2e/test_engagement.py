@@ -133,5 +133,5 @@ def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_
     )
     assert contact["UnsubscribeAll"] is True
     # and no campaign is planned for him any more
-    report, planned = _week(local_stack, emitter, datetime.now(UTC), "c2")
+    _, planned = _week(local_stack, emitter, datetime.now(UTC), "c2")
     assert all(p.customer_id != "eng-bob" for p in planned)

@@ -9,7 +9,7 @@ config layer.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -43,7 +43,7 @@ class AppConfig:
     journeys: JourneysConfig
     segments: SegmentsConfig
     routing: RoutingConfig
-    engagement: EngagementConfig = EngagementConfig()
+    engagement: EngagementConfig = field(default_factory=EngagementConfig)
 
 
 def default_config_dir() -> Path:

@@ -41,6 +41,15 @@ def record_send(state: EngagementState, send: SendRecord) -> bool:
     return True
 
 
+def record_hold(state: EngagementState, hold: SendRecord, now: datetime) -> bool:
+    """Note a campaign the cap held back (once per campaign); the report counts who would have got more."""
+    if any(h.key == hold.key for h in state.held):
+        return False
+    state.held.append(hold)
+    trim(state, now)
+    return True
+
+
 def apply_signals(
     state: EngagementState, signals: Iterable[Signal], zone: ZoneInfo, min_events: int, now: datetime
 ) -> bool:
@@ -86,4 +95,5 @@ def trim(state: EngagementState, now: datetime) -> None:
     """Keep the item small: sends within the horizon (at most SENDS_CAP), the newest SEEN_CAP ids."""
     horizon = now - timedelta(days=SEND_HORIZON_DAYS)
     state.sends = [s for s in state.sends if s.at > horizon][-SENDS_CAP:]
+    state.held = [s for s in state.held if s.at > horizon][-SENDS_CAP:]
     state.seen = state.seen[-SEEN_CAP:]

@@ -45,10 +45,15 @@ class EngagementState(BaseModel):
     last_click_at: AwareDatetime | None = None
     best_send_hour: int | None = Field(default=None, ge=0, le=23, description="local hour with most engagement")
     seen: list[str] = Field(default_factory=list, description="ids of the newest signals applied (dedupe)")
+    held: list[SendRecord] = Field(default_factory=list, description="campaigns the cap held back (recent)")
 
     def sends_within(self, now: datetime, days: int) -> list[SendRecord]:
         since = now - timedelta(days=days)
         return [s for s in self.sends if since < s.at <= now]
+
+    def held_within(self, now: datetime, days: int) -> list[SendRecord]:
+        since = now - timedelta(days=days)
+        return [h for h in self.held if since < h.at <= now]
 
     def sends_by_division(self, now: datetime, days: int) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -23,7 +23,7 @@ from typing import Any
 
 from journeysync.config.engagement import PressureConfig
 from journeysync.consent import may_subscribe
-from journeysync.engagement.fold import record_send
+from journeysync.engagement.fold import record_hold, record_send
 from journeysync.engagement.model import EngagementState, SendRecord
 from journeysync.engagement.pressure import Decision, Want, allocate, send_time_context
 from journeysync.engagement.store import EngagementStore
@@ -138,12 +138,15 @@ def send(
     by_id = {c.id: c for c in campaigns}
     report = SendReport()
     for row in planned:
+        campaign = by_id[row.decision.want.campaign]
         if not row.decision.send:
             report.held += 1
             reason = row.decision.reason.split(" (")[0]
             report.held_reasons[reason] = report.held_reasons.get(reason, 0) + 1
+            if reason != "already sent":
+                hold = SendRecord(key=campaign.id, at=now, division=campaign.division, topic=campaign.topic)
+                store.update(row.customer_id, lambda st, hold=hold: record_hold(st, hold, now))  # type: ignore[misc]
             continue
-        campaign = by_id[row.decision.want.campaign]
         record = SendRecord(key=campaign.id, at=now, division=campaign.division, topic=campaign.topic)
         granted: list[bool] = []
 
