@@ -132,10 +132,10 @@ class _Store:
     def __init__(self) -> None:
         self.states: dict[str, EngagementState] = {}
 
-    def update(self, customer_id: str, mutate):  # type: ignore[no-untyped-def]
-        state = self.states.setdefault(customer_id, EngagementState(customer_id=customer_id))
-        mutate(state)
-        return state
+    def update_many(self, mutations):  # type: ignore[no-untyped-def]
+        for customer_id, mutate in mutations.items():
+            mutate(self.states.setdefault(customer_id, EngagementState(customer_id=customer_id)))
+        return {cid: self.states[cid] for cid in mutations}
 
 
 def test_a_complaint_becomes_an_explicit_complained_consent_event_even_for_an_unknown_address() -> None:

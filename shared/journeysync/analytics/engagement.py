@@ -128,10 +128,11 @@ def heatmap_svg(hist: list[int], label: str) -> str:
     for day in range(7):
         for hour in range(24):
             n = hist[day * 24 + hour]
-            shade = round(255 - 200 * n / top)
+            shade = round(235 - 190 * n / top)
+            fill = f"rgb({shade},{shade},255)" if n else "#f1f1f4"
             rects.append(
                 f"<rect x='{left + hour * cell}' y='{head + day * cell}' width='{cell - 1}' height='{cell - 1}' "
-                f"fill='rgb({shade},{shade},255)' data-hour='{day * 24 + hour}'><title>{DAYS[day]} {hour:02d}:00 — {n}</title></rect>"
+                f"fill='{fill}' data-count='{n}'><title>{DAYS[day]} {hour:02d}:00 — {n}</title></rect>"
             )
     days = "".join(f"<text x='0' y='{head + d * cell + 13}' font-size='11'>{DAYS[d]}</text>" for d in range(7))
     hours = "".join(f"<text x='{left + h * cell}' y='11' font-size='10'>{h:02d}</text>" for h in range(0, 24, 3))

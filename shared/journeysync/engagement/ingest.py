@@ -20,8 +20,9 @@ from typing import Any
 
 from journeysync.config.engagement import EngagementConfig
 from journeysync.engagement.fold import apply_signals
+from journeysync.engagement.model import EngagementState
 from journeysync.engagement.signals import Signal
-from journeysync.engagement.store import EngagementStore
+from journeysync.engagement.store import EngagementStore, Mutation
 from journeysync.identity import IdentityKey
 from journeysync.models.events import ConsentChanged, CustomerEvent, IdentityKeys
 
@@ -51,6 +52,14 @@ def consent_event(signal: Signal) -> CustomerEvent:
     )
 
 
+def _applier(signals: list[Signal], config: EngagementConfig, now: datetime, earlier: Mutation | None) -> Mutation:
+    def apply(state: EngagementState) -> bool:
+        changed = earlier(state) if earlier is not None else False
+        return apply_signals(state, signals, config.zone, config.min_events_for_best_hour, now) or changed
+
+    return apply
+
+
 def ingest(
     signals: Sequence[Signal],
     *,
@@ -60,7 +69,11 @@ def ingest(
     send_events: SendEvents,
     now: datetime,
 ) -> IngestReport:
-    """Apply `signals` (any platform, any members) and queue the consent facts they carry."""
+    """Apply `signals` (any platform, any members) and queue the consent facts they carry.
+
+    Reads: one BatchGetItem for the owners of the addresses, one for their states; writes: one
+    conditional PutItem per member touched.
+    """
     report = IngestReport(signals=len(signals))
     by_email: dict[str, list[Signal]] = {}
     for s in signals:
@@ -70,15 +83,15 @@ def ingest(
         send_events(consent)  # first: a failure here retries the record before anything is counted
         report.consent_events = [e.id for e in consent]
     owners = owners_of([IdentityKey("email", email) for email in by_email]) if by_email else {}
+    mutations: dict[str, Mutation] = {}
     for email, mine in by_email.items():
         customer_id = owners.get(IdentityKey("email", email))
         if customer_id is None:
             report.unknown_addresses += 1
             continue
-        state = store.update(
-            customer_id,
-            lambda st, mine=mine: apply_signals(st, mine, config.zone, config.min_events_for_best_hour, now),  # type: ignore[misc]
-        )
+        earlier = mutations.get(customer_id)  # two addresses of one member: one write
+        mutations[customer_id] = _applier(mine, config, now, earlier)
+    for customer_id, state in store.update_many(mutations).items():
         report.members_updated += 1
         report.best_hours[customer_id] = state.best_send_hour
     return report

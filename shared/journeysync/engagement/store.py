@@ -108,6 +108,26 @@ class EngagementStore:
                 time.sleep(min(0.2, 0.005 * (2**attempt)) * (0.5 + uuid.uuid4().int % 100 / 100))
         raise VersionConflictError(customer_id)
 
+    def update_many(self, mutations: dict[str, Mutation]) -> dict[str, EngagementState]:
+        """`update` for several members with one BatchGetItem; only a lost race costs a re-read."""
+        current = self.get_many(list(mutations))
+        out: dict[str, EngagementState] = {}
+        for customer_id, mutate in mutations.items():
+            state = current.get(customer_id) or EngagementState(customer_id=customer_id)
+            expected = state.version
+            if not mutate(state):
+                out[customer_id] = state
+                continue
+            state.version = expected + 1
+            try:
+                self.ddb.put_item(**put_request(self.table, state, expected))
+                out[customer_id] = state
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                out[customer_id] = self.update(customer_id, mutate)
+        return out
+
     def iter_states(self) -> Iterator[EngagementState]:
         """Every member's state, page by page (an operator's scan, not a hot path)."""
         req = scan_request(self.table)
