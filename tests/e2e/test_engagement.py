@@ -135,3 +135,31 @@ def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_
     # and no campaign is planned for him any more
     _, planned = _week(local_stack, emitter, datetime.now(UTC), "c2")
     assert all(p.customer_id != "eng-bob" for p in planned)
+
+
+def test_the_cli_sends_within_the_cap_and_shows_who_is_held_back_and_why(cli_stack: LocalStack) -> None:
+    from typer.testing import CliRunner
+
+    from journeysync_cli.main import app
+    from tests.e2e.cli_support import cli
+
+    cy = customer("eng-cy", "cy@example.org", divisions=("museum", "cinema", "development"), valid_until=UNTIL)
+    _store_customers(cli_stack, cy)
+    campaigns = [f"--campaign={div}-cli,{seg},{div},{topic}" for div, seg, topic in CAMPAIGNS]
+
+    planned = cli("engagement", "send", *campaigns, "--subject", "This week", "--dry-run", "--json")
+    assert sorted((p["campaign"], p["send"]) for p in planned) == [
+        ("cinema-cli", True), ("development-cli", False), ("museum-cli", True)]
+    assert cli("engagement", "send", *campaigns, "--subject", "This week", "--json") == {
+        "sent": 2, "held": 1, "held_reasons": {"cap 2/7d: museum, cinema came first": 1}}
+
+    [member] = cli("segments", "members", "division-development", "--json")
+    assert member["pressure_ok"] is False
+    assert member["held_back"].startswith("cap reached: 2 of 2 in 7 days (cinema 1, museum 1)")
+    shown = cli("engagement", "show", "--email", "CY@example.org", "--json")
+    assert shown["sends_7d_by_division"] == {"cinema": 1, "museum": 1}
+    report = cli("engagement", "report", "--json")
+    assert [o["customer_id"] for o in report["over_cap"]] == ["eng-cy"]
+
+    bad = CliRunner().invoke(app, ["engagement", "send", "--campaign", "x,no-such-segment,museum", "--subject", "s"])
+    assert bad.exit_code == 1 and "no segment 'no-such-segment'" in bad.output and "Traceback" not in bad.output
