@@ -247,3 +247,30 @@ def test_owners_are_looked_up_by_email_key() -> None:
                     send_events=lambda e: None, now=NOW)
     assert asked == [IdentityKey("email", "ann@example.com")]
     assert report.best_hours == {"c1": 19}
+
+
+_SIGNALS = st.builds(
+    lambda n, kind, hours: Signal(
+        signal_id(str(n), kind, str(hours)), kind, "ann@example.com", NOW - timedelta(hours=hours), "ses", f"m{n}",
+        division="museum",
+        campaign=f"c{n % 4}",
+    ),
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from(["send", "open", "click", "delivery"]),
+    st.integers(min_value=0, max_value=300),
+)
+
+
+@given(st.lists(_SIGNALS, max_size=25), st.randoms(use_true_random=False))
+@settings(max_examples=150, deadline=None)
+def test_any_order_with_redeliveries_gives_the_same_state(signals: list[Signal], rnd) -> None:  # type: ignore[no-untyped-def]
+    unique = list({s.id: s for s in signals}.values())
+    shuffled = [*signals, *rnd.sample(signals, len(signals) // 2)]
+    rnd.shuffle(shuffled)
+    a, b = EngagementState(customer_id="c"), EngagementState(customer_id="c")
+    apply_signals(a, unique, LONDON, 2, NOW)
+    for s in shuffled:  # one at a time, as separate deliveries would
+        apply_signals(b, [s], LONDON, 2, NOW)
+    assert (a.opens, a.clicks, a.hour_of_week, a.best_send_hour, a.last_open_at) == (
+        b.opens, b.clicks, b.hour_of_week, b.best_send_hour, b.last_open_at)
+    assert sorted(s.key for s in a.sends) == sorted(s.key for s in b.sends)
