@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -55,6 +55,44 @@ def _print_report(data: Any) -> None:
         console.print(f"  {r.lists:<28} {r.members:>5} members  {r.sends_7d_mean:>5} mean  {r.sends_7d_max:>3} max"
                       f"  {r.over_cap:>4} held back", highlight=False)
     console.print(f"would have received more than the cap: {len(data.over_cap)}", highlight=False)
+
+
+def _play_locally(stack: Any, cfg: Any, message_ids: list[str], now: datetime) -> dict[str, int]:
+    """moto publishes no SES events: the local stand-in plays them for exactly these messages.
+
+    Opens and clicks land at each reader's next habitual hours, so some are later than now.
+    """
+    from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
+
+    emitter = SesEngagementEmitter.for_state(stack, Readers(zone=cfg.engagement.timezone))
+    return emitter.emit(sent_at=now, until=now + timedelta(days=3), only=set(message_ids)).events
+
+
+def _dry_run(customers: list[Any], campaigns: list[Any], engine: Any, store: Any, pressure: Any, now: datetime,
+             as_json: bool) -> None:
+    """What `send` would do, changing nothing: each member's decision per campaign, with the reason."""
+    from journeysync.engagement.pressure import send_time_context
+    from journeysync.engagement.send import plan
+
+    states = store.get_many([c.customer_id for c in customers])
+    members = [(c, engine.evaluate(c, now, send_time_context(states.get(c.customer_id), pressure, now)))
+               for c in customers]
+    rows = plan(members, campaigns, states, pressure, now)
+    if as_json:
+        print_json([{"customer_id": r.customer_id, "campaign": r.decision.want.campaign, "send": r.decision.send,
+                     "reason": r.decision.reason} for r in rows])
+        return
+    sending = sum(1 for r in rows if r.decision.send)
+    console.print(f"{sending} to send, {len(rows) - sending} held back", highlight=False)
+
+
+def _print_sent(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"sent {result['sent']}, held back {result['held']} {result['held_reasons'] or ''}", highlight=False)
+    if "local_ses_events" in result:
+        console.print(f"local SES stand-in played {result['local_ses_events']}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -112,7 +150,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Mail campaigns to their segments through SES, at most the cap per member across divisions."""
         from journeysync.aws import client
-        from journeysync.engagement.send import SesCampaignSender, plan, send_campaigns
+        from journeysync.engagement.send import SesCampaignSender, send_campaigns
         from journeysync.engagement.store import EngagementStore
         from journeysync.segments import SegmentEngine
         from journeysync.store.profiles import ProfileStore
@@ -124,22 +162,12 @@ def register(app: typer.Typer) -> None:
         engine, store = SegmentEngine(cfg.segments), EngagementStore(table)
         customers = ProfileStore(table).iter_customers()
         if dry_run:
-            members = [(c, engine.evaluate(c, now)) for c in customers]
-            rows = plan(members, campaigns, store.get_many([c.customer_id for c, _ in members]),
-                        cfg.engagement.pressure, now)
-            out = [{"customer_id": r.customer_id, "campaign": r.decision.want.campaign, "send": r.decision.send,
-                    "reason": r.decision.reason} for r in rows]
-            if as_json:
-                print_json(out)
-                return
-            sending = sum(1 for r in rows if r.decision.send)
-            console.print(f"{sending} to send, {len(rows) - sending} held back", highlight=False)
+            _dry_run(list(customers), campaigns, engine, store, cfg.engagement.pressure, now, as_json)
             return
         sender = SesCampaignSender(client("sesv2"), stack.resource("MarketingSenderIdentity"),
                                    stack.resource("EngagementConfigurationSet"), stack.resource("ContactList"))
         report, _ = send_campaigns(customers, campaigns, engine, store, sender, cfg.engagement.pressure, now)
-        result = {"sent": report.sent, "held": report.held, "held_reasons": report.held_reasons}
-        if as_json:
-            print_json(result)
-            return
-        console.print(f"sent {report.sent}, held back {report.held} {report.held_reasons or ''}", highlight=False)
+        result: dict[str, Any] = {"sent": report.sent, "held": report.held, "held_reasons": report.held_reasons}
+        if stack.mode == "local" and stack.moto_url and report.message_ids:
+            result["local_ses_events"] = _play_locally(stack, cfg, report.message_ids, now)
+        _print_sent(result, as_json)

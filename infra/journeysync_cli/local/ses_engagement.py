@@ -153,13 +153,30 @@ class SesEngagementEmitter:
         url = stack.moto_url
         return cls(stack.client("events"), sets, readers, lambda: moto_sent_mail(url))
 
-    def emit(self, sent_at: datetime | None = None, until: datetime | None = None) -> EmitReport:
-        """Play every message not yet played as sent at `sent_at` (default now); skip events after `until`."""
+    @classmethod
+    def for_state(cls, stack: Any, readers: Readers | None = None) -> SesEngagementEmitter:
+        """The emitter for a local stack found by its state file (`StackInfo`) from another process."""
+        from journeysync.aws import client
+
+        sets = {
+            ref.split("|", 1)[0]: set(_TYPES)
+            for ref in stack.of_type("AWS::SES::ConfigurationSetEventDestination").values()
+        }
+        url = str(stack.moto_url)
+        return cls(client("events"), sets, readers, lambda: moto_sent_mail(url))
+
+    def emit(
+        self, sent_at: datetime | None = None, until: datetime | None = None, only: set[str] | None = None
+    ) -> EmitReport:
+        """Play every message not yet played (or just `only` these ids) as sent at `sent_at` (default now).
+
+        Events after `until` are left out (a past week played now stops at now).
+        """
         when = sent_at or datetime.now(UTC)
         report = EmitReport()
         entries: list[dict[str, Any]] = []
         for mail in (self._sent_mail or (lambda: []))():
-            if mail.message_id in self._done:
+            if mail.message_id in self._done or (only is not None and mail.message_id not in only):
                 continue
             self._done.add(mail.message_id)
             types = self.configuration_sets.get(mail.configuration_set or "")
