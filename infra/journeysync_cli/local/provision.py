@@ -120,6 +120,7 @@ EXISTS_CODES = frozenset(
         "ResourceExistsException",
         "AlreadyExistsException",
         "AlreadyExists",
+        "ConfigurationSetAlreadyExistsException",  # SES v1/v2 name it so
     }
 )
 
