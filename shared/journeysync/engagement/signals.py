@@ -40,14 +40,6 @@ _SES_EVENT_TYPES: dict[str, SignalKind] = {
     "Bounce": "bounce",
     "Complaint": "complaint",
 }
-_SES_SECTION: dict[SignalKind, str] = {
-    "send": "send",
-    "delivery": "delivery",
-    "open": "open",
-    "click": "click",
-    "bounce": "bounce",
-    "complaint": "complaint",
-}
 TAG_DIVISION = "division"
 TAG_TOPIC = "topic"
 TAG_CAMPAIGN = "campaign"
@@ -114,8 +106,8 @@ def from_ses(event: dict[str, Any]) -> list[Signal]:
     if not isinstance(mail, dict) or not isinstance(mail.get("messageId"), str):
         raise BadInputError("an SES event needs mail.messageId", field="detail.mail.messageId")
     message = mail["messageId"]
-    section = detail.get(_SES_SECTION[kind]) or {}
-    at = _when(section.get("timestamp") or mail.get("timestamp"), f"detail.{_SES_SECTION[kind]}.timestamp")
+    section = detail.get(kind) or {}  # the record's own section is named like its type: open, bounce, …
+    at = _when(section.get("timestamp") or mail.get("timestamp"), f"detail.{kind}.timestamp")
     raw_tags = mail.get("tags")
     tags: dict[str, Any] = raw_tags if isinstance(raw_tags, dict) else {}
     recipients: list[str]
