@@ -6,10 +6,13 @@ week's mail played by the emitter as sent that week, opened at the hours the mem
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from journeysync.config.loader import load_config
 from journeysync.engagement.send import Campaign, SesCampaignSender, send_campaigns
@@ -22,6 +25,8 @@ from journeysync.store.profiles import ProfileStore
 from journeysync.store.requests import put_customer
 from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
 from journeysync_cli.local.stack import LocalStack
+from journeysync_cli.local.template import repo_root
+from journeysync_cli.vendor_standin import VendorStandIn
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 
 pytestmark = pytest.mark.e2e
@@ -101,9 +106,33 @@ def test_a_member_on_three_division_lists_gets_at_most_the_cap_and_her_opens_mov
     assert len(state.sends) == 6
 
 
-def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_it(local_stack: LocalStack) -> None:
+def _mailchimp_pushes(mailchimp: VendorStandIn, email: str) -> list[dict[str, Any]]:
+    """What crm_to_email told Mailchimp about `email`, in order (batch upserts)."""
+    return [m for call in mailchimp.calls(r"^/3\.0/lists/L1$", method="POST") for m in call.json()["members"]
+            if m["email_address"] == email]
+
+
+def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_it(
+    start_local_stack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(repo_root() / "infra" / "config", config)
+    segments = yaml.safe_load((config / "segments.yaml").read_text())
+    segments["destinations"]["mailchimp"] = {"enabled": True, "list_id": "L1"}
+    (config / "segments.yaml").write_text(yaml.safe_dump(segments))
+    mailchimp = VendorStandIn().start()
+    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_BASE_URL", f"{mailchimp.url}/3.0")
+    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_API_KEY", "key-us1")
+    try:
+        _complaint_scenario(start_local_stack(config_dir=config), mailchimp)
+    finally:
+        mailchimp.stop()
+
+
+def _complaint_scenario(local_stack: LocalStack, mailchimp: VendorStandIn) -> None:
     bob = customer("eng-bob", "bob@example.org", divisions=("museum",), valid_until=UNTIL)
     _store_customers(local_stack, bob)
+    assert _mailchimp_pushes(mailchimp, "bob@example.org")[-1]["status_if_new"] == "subscribed"
     contact = local_stack.client("sesv2").get_contact(
         ContactListName=local_stack.resources["ContactList"], EmailAddress="bob@example.org"
     )
@@ -118,6 +147,9 @@ def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_
         ContactListName=local_stack.resources["ContactList"], EmailAddress="bob@example.org"
     )
     assert contact["UnsubscribeAll"] is True
+    pushed = _mailchimp_pushes(mailchimp, "bob@example.org")
+    assert pushed[-1]["status"] == "unsubscribed"  # Mailchimp too
+    pushes_after_complaint = len(pushed)
 
     # an import that says "subscribed" (not the member's own act) changes nothing
     imported = CustomerEvent.create(
@@ -132,6 +164,7 @@ def test_a_complaint_suppresses_the_address_everywhere_and_nothing_resubscribes_
         ContactListName=local_stack.resources["ContactList"], EmailAddress="bob@example.org"
     )
     assert contact["UnsubscribeAll"] is True
+    assert all(m.get("status") != "subscribed" for m in _mailchimp_pushes(mailchimp, "bob@example.org")[pushes_after_complaint:])
     # and no campaign is planned for him any more
     _, planned = _week(local_stack, emitter, datetime.now(UTC), "c2")
     assert all(p.customer_id != "eng-bob" for p in planned)
