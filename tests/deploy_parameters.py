@@ -5,6 +5,7 @@ from __future__ import annotations
 # what `sam deploy --guided` asks a newcomer for (the rest have defaults)
 DEPLOY_PARAMETERS = {
     "SenderAddress": "alerts@example.org",
+    "MarketingSenderAddress": "news@example.org",
     "OpsEmail": "ops@example.org",
     "AlarmEmail": "on-call@example.org",
 }

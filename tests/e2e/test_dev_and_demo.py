@@ -116,3 +116,9 @@ def test_demo_plays_a_day_with_nothing_lost(tmp_path: Path) -> None:
     assert summary["profiles"] > 0 and summary["can_book_online"] > 0
     assert summary["events_accepted"] > summary["members"]
     assert "A day at the Riverside Museum" in report.read_text()
+    # the week of campaigns came back as engagement: a real hour-of-week histogram and overlap-vs-sends table
+    journey = json.loads(report.with_name("journey-report.json").read_text())["engagement"]
+    assert sum(journey["hour_of_week"]) > 0 and journey["members_with_engagement"] > 0
+    assert journey["overlap_vs_sends"] and all(r["sends_7d_max"] <= journey["cap"] for r in journey["overlap_vs_sends"])
+    html = report.with_name("journey-report.html").read_text()
+    assert "Engagement by hour of week" in html and "Division overlap vs actual sends" in html

@@ -64,6 +64,11 @@ def register(app: typer.Typer) -> None:
             from journeysync_cli.demo.reconcile_step import tamper_and_reconcile
 
             reconciled = tamper_and_reconcile(stack, run.standin)
+            if not as_json:
+                console.print("==> mailing a week of campaigns within the contact-pressure cap; readers open them")
+            from journeysync_cli.demo.engagement_step import play_engagement_week
+
+            engagement = play_engagement_week(stack, seed=seed)
             summary = summarise(run, day, started)
             summary.reconcile = {
                 "tampered": reconciled["tampered"],
@@ -71,7 +76,7 @@ def register(app: typer.Typer) -> None:
                 "repaired": reconciled["first"]["repaired"],
                 "second_run_drift": sum(reconciled["second"]["drift"].values()),
             }
-            summary.notes += reconciled["lines"]
+            summary.notes += reconciled["lines"] + engagement["lines"]
             journey_report = _journey_report(stack, report.with_name("journey-report.html"))
         finally:
             run.stop()

@@ -72,9 +72,11 @@ def segment_members(name: str, config_dir: str | None = None) -> list[dict[str, 
     if segments.get(name) is None:
         fail(f"no segment {name!r} (segments: {', '.join(s.name for s in segments.segments)})")
     out = []
+    customers = []
     for customer, names in walk:
         if name in names:
             p = customer.profile
+            customers.append(customer.customer_id)
             out.append(
                 {
                     "customer_id": customer.customer_id,
@@ -84,7 +86,24 @@ def segment_members(name: str, config_dir: str | None = None) -> list[dict[str, 
                     "email_consent": p.email_consent.status,
                 }
             )
+    _add_pressure(out, customers, config_dir)
     return sorted(out, key=lambda m: (m["email"] or "", m["customer_id"]))
+
+
+def _add_pressure(rows: list[dict[str, Any]], customer_ids: list[str], config_dir: str | None) -> None:
+    """`pressure_ok` and, for a member held back by the contact-pressure cap, why."""
+    from journeysync.config.loader import load_config
+    from journeysync.engagement.pressure import hold_reason
+    from journeysync.engagement.store import EngagementStore
+
+    stack = connect_or_exit()
+    pressure = load_config(config_dir).engagement.pressure
+    states = EngagementStore(stack.resource("Table")).get_many(customer_ids)
+    now = datetime.now(UTC)
+    for row in rows:
+        reason = hold_reason(states.get(row["customer_id"]), pressure, now)
+        row["pressure_ok"] = reason is None
+        row["held_back"] = reason
 
 
 def register(app: typer.Typer) -> None:
@@ -122,4 +141,5 @@ def register(app: typer.Typer) -> None:
             return
         console.print(f"[bold]{len(found)}[/] in {name}", highlight=False)
         for m in found:
-            console.print(f"  {m['email'] or '-':<32} {m['customer_id']}  {m['name'] or ''}", highlight=False)
+            held = f"  held back: {m['held_back']}" if m["held_back"] else ""
+            console.print(f"  {m['email'] or '-':<32} {m['customer_id']}  {m['name'] or ''}{held}", highlight=False)

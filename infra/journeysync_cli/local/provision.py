@@ -120,6 +120,7 @@ EXISTS_CODES = frozenset(
         "ResourceExistsException",
         "AlreadyExistsException",
         "AlreadyExists",
+        "ConfigurationSetAlreadyExistsException",  # SES v1/v2 name it so
     }
 )
 
@@ -163,6 +164,7 @@ class Provisioner:
             "AWS::SES::ContactList": self._contact_list,
             "AWS::SES::EmailIdentity": self._email_identity,
             "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::SES::ConfigurationSetEventDestination": self._ses_event_destination,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
@@ -520,6 +522,16 @@ class Provisioner:
         name = self.name_for(lid, props.get("Name"))
         self._created(lambda: self.client("sesv2").create_configuration_set(ConfigurationSetName=name), lambda: {})
         return Physical(lid, "AWS::SES::ConfigurationSet", name)
+
+    def _ses_event_destination(self, lid: str, props: dict[str, Any]) -> Physical:
+        """Recorded only: moto publishes no SES events (`local/ses_engagement.py` plays them from sent mail)."""
+        dest = props.get("EventDestination") or {}
+        attrs = {
+            "ConfigurationSetName": str(props.get("ConfigurationSetName", "")),
+            "EventBusArn": str((dest.get("EventBridgeDestination") or {}).get("EventBusArn", "")),
+            "MatchingEventTypes": ",".join(str(t).lower() for t in dest.get("MatchingEventTypes") or []),
+        }
+        return Physical(lid, "AWS::SES::ConfigurationSetEventDestination", f"{attrs['ConfigurationSetName']}|{dest.get('Name', lid)}", attrs)
 
     _ALARM_KEYS = (
         "AlarmDescription",

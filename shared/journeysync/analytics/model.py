@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from journeysync.analytics.engagement import EngagementReport
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,3 +85,4 @@ class JourneyReport(_Out):
     freshness: list[Freshness]
     freshness_method: str
     notes: list[str] = Field(default_factory=list)
+    engagement: EngagementReport | None = None

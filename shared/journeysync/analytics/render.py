@@ -286,6 +286,13 @@ _BODIES = {
 }
 
 
+def _engagement_section(report: JourneyReport) -> str:
+    from journeysync.analytics.engagement import render_section
+
+    assert report.engagement is not None
+    return render_section(report.engagement)
+
+
 def render_html(report: JourneyReport, title: str = "journeysync — journey report") -> str:
     """One self-contained HTML document (no scripts or stylesheets from anywhere)."""
     charts = _Charts()
@@ -312,6 +319,7 @@ def render_html(report: JourneyReport, title: str = "journeysync — journey rep
         f"<style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class=meta>generated {report.generated_at:%Y-%m-%d %H:%M} UTC · {nav}</p>"
         f"<div class=tiles>{tiles}</div>{sections}"
+        + (_engagement_section(report) if report.engagement is not None else "")
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + "</body></html>"
     )

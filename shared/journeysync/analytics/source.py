@@ -67,6 +67,12 @@ def build_report(
     for customer, customer_states in customers_with_states(store, states, destinations):
         acc.add(customer, customer_states)
     report = acc.result()
+    if states is not None:
+        from journeysync.analytics.engagement import build_engagement_report
+        from journeysync.engagement.store import EngagementStore
+
+        engagement = build_engagement_report(store, EngagementStore(store.table, store.ddb), config, now)
+        report = report.model_copy(update={"engagement": engagement})
     if states is None:
         return report.model_copy(update={"notes": [*report.notes, "sync freshness: no sync-state store given"]})
     return report

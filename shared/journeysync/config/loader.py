@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from journeysync.config.catalogue import Catalogue
+from journeysync.config.engagement import EngagementConfig
 from journeysync.config.identity import IdentityConfig, IdentityPolicy
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
@@ -33,6 +34,7 @@ FILES: dict[str, type[BaseModel]] = {
     "segments.yaml": SegmentsConfig,
     "routing.yaml": RoutingConfig,
     "identity.yaml": IdentityConfig,
+    "engagement.yaml": EngagementConfig,
 }
 
 
@@ -44,6 +46,7 @@ class AppConfig:
     segments: SegmentsConfig
     routing: RoutingConfig
     identity: IdentityPolicy = field(default_factory=IdentityPolicy)
+    engagement: EngagementConfig = field(default_factory=EngagementConfig)
 
 
 def default_config_dir() -> Path:
@@ -85,7 +88,7 @@ def _missing(root: Path, name: str) -> ConfigError:
 
 
 def load_config(directory: Path | str | None = None) -> AppConfig:
-    """Read and validate every file in `directory`; all five are required.
+    """Read and validate every file in `directory`; all six are required.
 
     A file that is missing is an error, never silent defaults: on Lambda `/opt` always exists, so a
     mis-packaged config layer would otherwise run with no journeys, no segments and a placeholder sender.
@@ -105,6 +108,7 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
         segments=cast(SegmentsConfig, loaded["segments.yaml"]),
         routing=cast(RoutingConfig, loaded["routing.yaml"]),
         identity=cast(IdentityConfig, loaded["identity.yaml"]).identity,
+        engagement=cast(EngagementConfig, loaded["engagement.yaml"]),
     )
 
 

@@ -13,7 +13,7 @@ Time-relative operators read an injected `now`, so evaluation is a pure function
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,9 +61,17 @@ VIRTUAL_FIELDS: dict[str, Callable[[Customer], Any]] = {
 
 _CUSTOMER_ROOTS = ("identity", "journeys", "header", "customer_id")
 
+SEND_TIME_FIELDS: frozenset[str] = frozenset(
+    {"pressure_ok", "engagement.sends_7d", "engagement.best_send_hour", "engagement.last_open_at"}
+)
+"""Fields that live outside the profile (the member's engagement item) and are only known where it is
+read: the campaign sender and `segments members`. A segment using one cannot be a destination audience."""
 
-def resolve(customer: Customer, path: str) -> Any:
-    """The value at `path` (virtual field, customer path or profile path); `_MISSING` if absent."""
+
+def resolve(customer: Customer, path: str, context: Mapping[str, Any] | None = None) -> Any:
+    """The value at `path` (send-time, virtual, customer or profile path); `_MISSING` if absent."""
+    if path in SEND_TIME_FIELDS:
+        return (context or {}).get(path, _MISSING)
     if path in VIRTUAL_FIELDS:
         return VIRTUAL_FIELDS[path](customer)
     parts = path.split(".")
@@ -89,6 +97,13 @@ def check_fields(config: SegmentsConfig) -> list[str]:
     for segment in config.segments:
         for rule in _leaves(segment.rule):
             assert rule.field is not None
+            if rule.field in SEND_TIME_FIELDS:
+                if segment.destinations.ses_topic or segment.destinations.mailchimp_tag:
+                    problems.append(
+                        f"{segment.name}: {rule.field!r} is known only at send time; a segment using it "
+                        "cannot map to an SES topic or Mailchimp tag"
+                    )
+                continue
             try:
                 resolve(probe, rule.field)
             except UnknownFieldError as exc:
@@ -160,15 +175,15 @@ def _compare(op: str, value: Any, expected: Any, now: datetime) -> bool:
     return bool({"lt": left < right, "lte": left <= right, "gt": left > right, "gte": left >= right}[op])
 
 
-def matches(rule: Rule, customer: Customer, now: datetime) -> bool:
+def matches(rule: Rule, customer: Customer, now: datetime, context: Mapping[str, Any] | None = None) -> bool:
     if rule.all is not None:
-        return all(matches(r, customer, now) for r in rule.all)
+        return all(matches(r, customer, now, context) for r in rule.all)
     if rule.any is not None:
-        return any(matches(r, customer, now) for r in rule.any)
+        return any(matches(r, customer, now, context) for r in rule.any)
     if rule.not_ is not None:
-        return not matches(rule.not_, customer, now)
+        return not matches(rule.not_, customer, now, context)
     assert rule.field is not None and rule.op is not None
-    return _compare(rule.op, resolve(customer, rule.field), rule.value, now)
+    return _compare(rule.op, resolve(customer, rule.field, context), rule.value, now)
 
 
 @dataclass(frozen=True)
@@ -177,12 +192,17 @@ class SegmentEngine:
 
     config: SegmentsConfig
 
-    def evaluate(self, customer: Customer, now: datetime | None = None) -> frozenset[str]:
-        """Names of the segments `customer` is in. Tombstones and forgotten customers are in none."""
+    def evaluate(
+        self, customer: Customer, now: datetime | None = None, context: Mapping[str, Any] | None = None
+    ) -> frozenset[str]:
+        """Names of the segments `customer` is in. Tombstones and forgotten customers are in none.
+
+        `context` carries the send-time fields (`SEND_TIME_FIELDS`); without it they are missing.
+        """
         if customer.is_tombstone or customer.header.forgotten:
             return frozenset()
         at = now or datetime.now(UTC)
-        return frozenset(s.name for s in self.config.segments if matches(s.rule, customer, at))
+        return frozenset(s.name for s in self.config.segments if matches(s.rule, customer, at, context))
 
     def audiences(self, segments: Iterable[str], destination: str) -> frozenset[str]:
         """The destination's audience names (SES topics, Mailchimp tags) for a set of segment names."""
