@@ -22,7 +22,6 @@ from journeysync.models.events import ConsentChanged, CustomerEvent, IdentityKey
 from journeysync.queueing import send_events
 from journeysync.segments import SegmentEngine
 from journeysync.store.profiles import ProfileStore
-from journeysync.store.requests import put_customer
 from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
 from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.local.template import repo_root
@@ -42,7 +41,7 @@ CAMPAIGNS = (
 def _store_customers(stack: LocalStack, *customers: Any) -> None:
     profiles = ProfileStore(stack.resources["Table"], stack.client("dynamodb"))
     for c in customers:
-        stack.client("dynamodb").put_item(**put_customer(stack.resources["Table"], c, 0))
+        profiles.save(c, 0)
         profiles.claim_key(IdentityKey("email", c.identity.primary_email), c.customer_id)
     stack.client("events").put_events(
         Entries=[bus_entry(profile_changed(c), stack.resources["EventBus"]) for c in customers]

@@ -1,6 +1,6 @@
 """A member's engagement, kept small: recent sends, an hour-of-week histogram, last open / click.
 
-It lives in its own item (`pk C#<customer_id>`, `sk E#engagement`) beside the profile, not in
+It lives in its own item (`pk C#<customer_id>`, `sk X#engagement`) beside the profile, not in
 it: opens arrive by the thousand and must not rewrite (or conflict with) the profile, and
 `forget` erases it with the rest of the partition. Its size is bounded: sends older than
 `SEND_HORIZON_DAYS` and all but the newest `SEEN_CAP` signal ids are dropped on every write.

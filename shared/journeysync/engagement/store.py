@@ -1,4 +1,4 @@
-"""The `E#engagement` item of each customer's partition, with version-guarded writes.
+"""The `X#engagement` item of each customer's partition, with version-guarded writes.
 
 Two writers (the SES hop, the Mailchimp pull, the campaign sender) may touch one member at
 once; each write is conditional on the version it read (`attribute_not_exists(pk)` for the
@@ -20,7 +20,8 @@ from journeysync.engagement.model import EngagementState
 from journeysync.errors import VersionConflictError
 from journeysync.store.table import TableKeys
 
-ENGAGEMENT_SK = "E#engagement"
+ENGAGEMENT_SK = "X#engagement"
+"""Sorts after `P` and the timeline (`T#…`), outside every range the profile layout queries (`F#…`..`P`, `E#…`)."""
 
 Mutation = Callable[[EngagementState], bool]
 """Changes the state in place; returns False when there is nothing to write."""
