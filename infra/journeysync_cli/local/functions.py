@@ -1,45 +1,38 @@
-"""Run the template's functions in this process, each as if it had its own Lambda sandbox.
+"""Run the template's functions the way Lambda does: a pool of worker processes per function.
 
-All handlers share one Python process (so tests can use `responses`, monkeypatch and the
-moto server directly), but Lambda gives every function its own environment and its own
-module-level caches. Three things make that hold here:
+Each function gets up to `concurrency` instances (its `ReservedConcurrentExecutions`, else the
+runtime's default), started lazily when an invocation finds none idle. An instance is a
+long-lived worker process (see `worker.py`) holding exactly that function's environment; its
+first invocation imports the handler — the cold start, measured and recorded on the
+`Invocation` — and later ones reuse it. An invocation that outlives the template's `Timeout`
+kills its worker, as Lambda ends a timed-out execution environment. Nothing is shared between
+functions or between instances: no lock, no environment swap, no shared caches.
 
-1. **One invocation at a time.** A process-wide lock serialises invocations (like one
-   Lambda instance per function, and 2 cores make more parallelism pointless). Gateway
-   requests, pollers and schedules all queue on it.
-2. **Environment swap.** While an invocation runs, `os.environ` is the process environment
-   overlaid with exactly that function's template Environment (Refs resolved) plus the
-   Lambda variables; it is restored afterwards.
-3. **Per-function caches.** Settings, clients and similar objects are built lazily behind
-   module-level `functools.cache` / `lru_cache` functions (a house rule). Before each
-   invocation the runtime rebinds every such function in `journeysync.*` and in the
-   handler's package to a copy owned by that function (per stack), and restores the
-   originals afterwards, so one function's cached settings never leak into another, and
-   nothing is re-built on every switch. Caches kept elsewhere (a module global assigned at
-   import time, a class attribute) are shared: don't keep environment-derived state there.
-
-Handler output (print, Powertools Logger, EMF metrics) goes through one process-wide
-sink that attributes each line to the invocation running in the current thread.
+The gateway, the pollers and the scheduler run in this process and call `FunctionRunner.invoke`
+from as many threads as they like; each call blocks on its own worker.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import functools
-import importlib
-import io
+import json
 import os
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-INVOKE_LOCK = threading.RLock()
-CACHE_OWNER_PREFIXES = ("journeysync",)
+from journeysync_cli.local.worker import receive, send
+
+DEFAULT_CONCURRENCY = 4
 
 
 @dataclass
@@ -53,31 +46,13 @@ class FunctionSpec:
     timeout: int
     memory: int
     env: dict[str, str]
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @property
     def package(self) -> str:
         """The handler's package (`webhook_ingest` for `webhook_ingest.app.lambda_handler`)."""
         parts = self.handler.split(".")
         return ".".join(parts[:-2]) if len(parts) > 2 else parts[0]
-
-
-class LambdaContext:
-    """The context object Lambda passes to a Python handler."""
-
-    def __init__(self, spec: FunctionSpec, request_id: str) -> None:
-        self.function_name = spec.name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = spec.arn
-        self.memory_limit_in_mb = spec.memory
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{spec.name}"
-        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + spec.timeout
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -93,7 +68,8 @@ class LogLine:
 
 @dataclass
 class Invocation:
-    """One handler call: the lineage (`roots`) lets the demo measure webhook → last effect."""
+    """One handler call. `roots` are the webhooks (gateway request ids) whose work it did, `segment`
+    the id its AWS calls carry as the trace header's Parent, so whatever it sends is traced to it."""
 
     request_id: str
     function: str
@@ -102,10 +78,16 @@ class Invocation:
     end: float = 0.0
     error: str | None = None
     roots: frozenset[str] = field(default_factory=frozenset)
+    segment: str = ""
+    trace: str = ""
+    cold: bool = False
+    init_ms: float | None = None
+    duration_ms: float = 0.0
+    aws_calls: dict[str, int] = field(default_factory=dict)
 
 
 class HandlerFailedError(Exception):
-    """The handler raised; `error` is its traceback text (what Lambda would log)."""
+    """The handler raised, timed out or crashed; `error` is what Lambda would log."""
 
     def __init__(self, function: str, error: str) -> None:
         self.function = function
@@ -113,132 +95,172 @@ class HandlerFailedError(Exception):
         super().__init__(f"{function} failed: {error.strip().splitlines()[-1] if error.strip() else error}")
 
 
-class _LogSink(io.TextIOBase):
-    """A stdout/stderr stand-in: complete lines go to the invocation running in this thread."""
+def new_trace_root() -> str:
+    """An X-Ray trace id: `1-<epoch seconds, hex>-<96 random bits, hex>`."""
+    return f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+
+
+# ---------------------------------------------------------------------------------- fork server
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from journeysync_cli.local.worker import fork_server; fork_server(int(sys.argv[1]))"
+)
+
+
+def base_environment() -> dict[str, str]:
+    """What a Lambda Python runtime has before the function's own variables: no shell, no ~/.aws."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+class ForkServer:
+    """One per runtime process, started on first use and shared by every stack it runs."""
+
+    _instance: ForkServer | None = None
+    _instance_lock = threading.Lock()
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        ours, theirs = socket.socketpair()
+        self._control = ours
+        self._lock = threading.Lock()
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter running the worker module
+            [sys.executable, "-c", _BOOT, str(theirs.fileno()), json.dumps(sys.path)],
+            pass_fds=[theirs.fileno()],
+            env=base_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        theirs.close()
+        hello = receive(self._control)
+        if not hello or not hello.get("ready"):
+            raise RuntimeError(f"the local function fork server did not start (exit code {self.process.poll()})")
 
-    def bind(self, collector: Callable[[str], None] | None) -> None:
-        self._local.collector = collector
-        self._local.buffer = ""
+    @classmethod
+    def shared(cls) -> ForkServer:
+        with cls._instance_lock:
+            if cls._instance is None or cls._instance.process.poll() is not None:
+                cls._instance = cls()
+                atexit.register(cls._instance.stop)
+            return cls._instance
 
-    def writable(self) -> bool:
-        return True
+    def fork(self, request: dict[str, Any]) -> tuple[int, socket.socket]:
+        """A new worker for `request` (env, handler, …): its pid and the socket to talk to it."""
+        ours, theirs = socket.socketpair()
+        data = json.dumps(request).encode()
+        with self._lock:
+            socket.send_fds(self._control, [len(data).to_bytes(4, "big")], [theirs.fileno()])
+            self._control.sendall(data)
+            reply = receive(self._control)
+        theirs.close()
+        if not reply:
+            ours.close()
+            raise RuntimeError("the local function fork server exited")
+        return int(reply["pid"]), ours
 
-    def write(self, text: str) -> int:
-        collector = getattr(self._local, "collector", None)
-        if collector is None:
-            fallback = sys.__stdout__
-            if fallback is not None:
-                fallback.write(text)
-            return len(text)
-        buffer = getattr(self._local, "buffer", "") + text
-        *lines, rest = buffer.split("\n")
-        for line in lines:
-            if line.strip():
-                collector(line)
-        self._local.buffer = rest
-        return len(text)
-
-    def flush(self) -> None:
-        collector = getattr(self._local, "collector", None)
-        rest = getattr(self._local, "buffer", "")
-        if collector is not None and rest.strip():
-            collector(rest)
-            self._local.buffer = ""
-
-
-SINK = _LogSink()
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._control.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=2)
+        if self.process.poll() is None:
+            self.process.kill()
 
 
-class _CacheNamespaces:
-    """Per-function copies of module-level functools caches (see the module docstring)."""
+# ---------------------------------------------------------------------------------- workers and pools
+class _Worker:
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+        self.invocations = 0
 
-    def __init__(self) -> None:
-        self._originals: dict[int, Any] = {}
-        self._variant_of: dict[int, int] = {}
-        self._variants: dict[tuple[str, int], Any] = {}
-        self._bindings: list[tuple[Any, str, int]] = []
-        self._scanned: set[str] = set()
-        self._modules_seen = 0
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.sock.close()
 
-    def _scan(self, prefixes: tuple[str, ...]) -> None:
-        if len(sys.modules) == self._modules_seen and all(p in self._scanned for p in prefixes):
-            return
-        self._modules_seen = len(sys.modules)
-        for name, module in list(sys.modules.items()):
-            if module is None or name in self._scanned:
-                continue
-            if not any(name == p or name.startswith(p + ".") for p in prefixes):
-                continue
-            self._scanned.add(name)
-            for attr, value in list(vars(module).items()):
-                if not (callable(value) and hasattr(value, "cache_clear") and hasattr(value, "__wrapped__")):
-                    continue
-                key = self._variant_of.get(id(value), id(value))
-                self._originals.setdefault(key, value)
-                self._bindings.append((module, attr, key))
-        for p in prefixes:
-            self._scanned.add(p)
 
-    def _variant(self, owner: str, key: int) -> Any:
-        variant = self._variants.get((owner, key))
-        if variant is None:
-            original = self._originals[key]
-            params = original.cache_parameters() if hasattr(original, "cache_parameters") else {}
-            variant = functools.lru_cache(maxsize=params.get("maxsize"), typed=params.get("typed", False))(
-                original.__wrapped__
-            )
-            functools.update_wrapper(variant, original.__wrapped__)
-            self._variants[(owner, key)] = variant
-            self._variant_of[id(variant)] = key
-        return variant
+class _Pool:
+    """Idle instances of one function, and how many exist or are starting (at most its concurrency)."""
 
-    @contextlib.contextmanager
-    def owned_by(self, owner: str, prefixes: tuple[str, ...]) -> Iterator[None]:
-        self._scan(prefixes)
-        for module, attr, key in self._bindings:
-            setattr(module, attr, self._variant(owner, key))
+    def __init__(self, spec: FunctionSpec, sys_path: list[str]) -> None:
+        self.spec = spec
+        self._sys_path = sys_path
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._starting = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def acquire(self) -> _Worker:
+        """An idle instance, else a new one when under the limit, else wait for one to be released."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the stack is stopping")
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._all) + self._starting < self.spec.concurrency:
+                    self._starting += 1
+                    break
+                self._cond.wait()
+        request = {
+            "env": self.spec.env,
+            "handler": self.spec.handler,
+            "name": self.spec.name,
+            "arn": self.spec.arn,
+            "memory": self.spec.memory,
+            "sys_path": self._sys_path,
+        }
         try:
-            yield
+            worker = _Worker(*ForkServer.shared().fork(request))
         finally:
-            self._scan(prefixes)
-            for module, attr, key in self._bindings:
-                setattr(module, attr, self._originals[key])
+            with self._cond:
+                self._starting -= 1
+                self._cond.notify()
+        with self._cond:
+            self._all.add(worker)
+            if self._closed:
+                worker.kill()
+                raise RuntimeError("the stack is stopping")
+        return worker
 
-    def forget(self, owner_prefix: str) -> None:
-        for key in [k for k in self._variants if k[0].startswith(owner_prefix)]:
-            variant = self._variants.pop(key)
-            self._variant_of.pop(id(variant), None)
+    def release(self, worker: _Worker) -> None:
+        with self._cond:
+            if self._closed:
+                worker.kill()
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
 
+    def discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._cond:
+            self._all.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
+            self._cond.notify()
 
-CACHES = _CacheNamespaces()
+    @property
+    def size(self) -> int:
+        return len(self._all)
 
-
-@contextlib.contextmanager
-def function_environment(env: dict[str, str]) -> Iterator[None]:
-    """`os.environ` = the process environment overlaid with `env`, restored afterwards."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def load_handler(handler: str) -> Callable[[Any, Any], Any]:
-    module_name, _, attr = handler.rpartition(".")
-    module = importlib.import_module(module_name)
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise ImportError(f"{module_name} has no callable {attr}")
-    return fn  # type: ignore[no-any-return]
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            for worker in self._all:
+                worker.kill()
+            self._idle.clear()
+            self._cond.notify_all()
 
 
 class FunctionRunner:
-    """Invoke one stack's functions in-process with per-function env, caches and log capture."""
+    """Invoke one stack's functions, each in its own pool of worker processes."""
 
     def __init__(
         self,
@@ -251,72 +273,100 @@ class FunctionRunner:
         self.specs = specs
         self._on_log = on_log
         self._on_invocation = on_invocation
-        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        sys_path = [p for p in sys.path if p]
+        cwd = str(Path.cwd())
+        if cwd not in sys_path:
+            sys_path.insert(0, cwd)  # handlers named relative to the checkout (a fixture template's CodeUri: .)
+        self._pools = {lid: _Pool(spec, sys_path) for lid, spec in specs.items()}
         self.in_flight = 0
         self._count_lock = threading.Lock()
 
-    def _owner(self, logical_id: str) -> str:
-        return f"{self.stack_id}:{logical_id}"
+    def check_all(self) -> None:
+        """Fail at start when a handler's module cannot be found (importing it is each instance's cold start)."""
+        import importlib.util
 
-    @contextlib.contextmanager
-    def _sandbox(self, spec: FunctionSpec, request_id: str) -> Iterator[None]:
-        def collect(line: str) -> None:
-            self._on_log(LogLine(time.time(), spec.logical_id, request_id, line))
+        for logical_id, spec in self.specs.items():
+            module = spec.handler.rpartition(".")[0]
+            try:
+                found = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                found = None
+            if found is None:
+                raise ImportError(f"{logical_id}: cannot import handler {spec.handler}: no module named {module!r}")
+        ForkServer.shared()
 
-        SINK.bind(collect)
-        try:
-            with (
-                function_environment(spec.env),
-                CACHES.owned_by(self._owner(spec.logical_id), (*CACHE_OWNER_PREFIXES, spec.package)),
-                contextlib.redirect_stdout(SINK),
-                contextlib.redirect_stderr(SINK),
-            ):
-                yield
-        finally:
-            SINK.flush()
-            SINK.bind(None)
+    def instances(self, logical_id: str) -> int:
+        """How many instances (worker processes) the function has now."""
+        return self._pools[logical_id].size
 
-    def load_all(self) -> None:
-        """Import every handler now, so a broken handler fails at start and logs bind to the sink."""
-        with INVOKE_LOCK:
-            for logical_id, spec in self.specs.items():
-                with self._sandbox(spec, "init"):
-                    try:
-                        self._handlers[logical_id] = load_handler(spec.handler)
-                    except Exception as exc:
-                        raise ImportError(f"{logical_id}: cannot import handler {spec.handler}: {exc}") from exc
-
-    def invoke(self, logical_id: str, event: Any, trigger: str = "direct", roots: frozenset[str] = frozenset()) -> Any:
-        """Call the handler like Lambda would; raise HandlerFailedError if it raises."""
+    def invoke(
+        self,
+        logical_id: str,
+        event: Any,
+        trigger: str = "direct",
+        roots: frozenset[str] = frozenset(),
+        trace_root: str | None = None,
+    ) -> Any:
+        """Call the handler like Lambda would; raise HandlerFailedError if it raises, times out or crashes."""
         spec = self.specs.get(logical_id)
         if spec is None:
             raise KeyError(f"no function {logical_id!r} in the stack (have: {', '.join(sorted(self.specs))})")
+        pool = self._pools[logical_id]
         request_id = str(uuid.uuid4())
+        segment = uuid.uuid4().hex[:16]
+        trace = f"Root={trace_root or new_trace_root()};Parent={segment};Sampled=0"
         with self._count_lock:
             self.in_flight += 1
         try:
-            with INVOKE_LOCK:
-                record = Invocation(request_id, logical_id, trigger, time.time(), roots=roots)
-                if self._on_invocation is not None:
-                    self._on_invocation(record)
-                error: str | None = None
-                result: Any = None
-                with self._sandbox(spec, request_id):
-                    try:
-                        handler = self._handlers.get(logical_id) or load_handler(spec.handler)
-                        self._handlers[logical_id] = handler
-                        result = handler(event, LambdaContext(spec, request_id))
-                    except Exception:
-                        error = traceback.format_exc()
-                        print(f"[ERROR] {logical_id} raised:\n{error}", file=sys.stderr)
-                record.error = error
-                record.end = time.time()
+            record = Invocation(request_id, logical_id, trigger, time.time(), roots=roots, segment=segment, trace=trace)
+            if self._on_invocation is not None:
+                self._on_invocation(record)
+            worker = pool.acquire()
+            record.cold = worker.invocations == 0
+            reply = self._call(pool, worker, spec, record, event)
         finally:
             with self._count_lock:
                 self.in_flight -= 1
-        if error is not None:
-            raise HandlerFailedError(logical_id, error)
-        return result
+        record.end = time.time()
+        if reply.get("t") != "ok":
+            record.error = str(reply.get("error") or "unknown error")
+            raise HandlerFailedError(logical_id, record.error)
+        return reply.get("result")
+
+    def _call(self, pool: _Pool, worker: _Worker, spec: FunctionSpec, record: Invocation, event: Any) -> dict[str, Any]:
+        deadline = record.start + spec.timeout
+        worker.invocations += 1
+        try:
+            send(
+                worker.sock,
+                {"event": event, "request_id": record.request_id, "trace": record.trace, "deadline_ms": deadline * 1000},
+            )
+            while True:
+                worker.sock.settimeout(max(0.01, deadline - time.time()))
+                frame = receive(worker.sock)
+                if frame is None:
+                    pool.discard(worker)
+                    return {"t": "error", "error": "Runtime exited without providing a reason (the worker died)"}
+                if frame.get("t") == "log":
+                    self._on_log(LogLine(time.time(), spec.logical_id, record.request_id, frame["line"]))
+                    continue
+                record.init_ms = frame.get("init_ms")
+                record.duration_ms = float(frame.get("duration_ms") or 0.0)
+                record.aws_calls = dict(frame.get("aws_calls") or {})
+                if frame.get("init_failed"):
+                    pool.discard(worker)
+                else:
+                    pool.release(worker)
+                return frame
+        except TimeoutError:
+            pool.discard(worker)  # Lambda ends an execution environment whose invocation timed out
+            message = f"Task timed out after {spec.timeout:.2f} seconds"
+            self._on_log(LogLine(time.time(), spec.logical_id, record.request_id, message))
+            return {"t": "error", "error": message}
+        except (OSError, ValueError) as exc:
+            pool.discard(worker)
+            return {"t": "error", "error": f"lost the worker: {exc}"}
 
     def close(self) -> None:
-        CACHES.forget(f"{self.stack_id}:")
+        for pool in self._pools.values():
+            pool.close()
