@@ -1,37 +1,23 @@
-"""Count every AWS API call the process makes, by function, service and operation (botocore, all clients).
+"""AWS API calls by function, service and operation, as the local runtime's workers report them.
 
-Patching `BaseClient._make_api_call` sees clients created before the count started too
-(handlers cache theirs), and the moto server answering them makes no client calls itself.
+Every worker counts its botocore calls per invocation (`Invocation.aws_calls`), so a count is
+exact per function even while functions run concurrently in their own processes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable
 
-from botocore.client import BaseClient
+from journeysync_cli.local.functions import Invocation
 
-Calls = Counter[tuple[str, str, str]]  # (function logical id or "-", service, operation) → calls
+Calls = Counter[tuple[str, str, str]]  # (function logical id, service, operation) → calls
 
 
-@contextlib.contextmanager
-def counting_aws_calls() -> Iterator[Calls]:
+def calls_by_function(invocations: Iterable[Invocation]) -> Calls:
     calls: Calls = Counter()
-    lock = threading.Lock()
-    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private botocore hook, typed as Any
-
-    def counted(client: Any, operation: str, params: Any) -> Any:
-        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "-").rsplit("-", 1)[-1]
-        with lock:
-            calls[(function, client.meta.service_model.service_name, operation)] += 1
-        return original(client, operation, params)
-
-    setattr(BaseClient, "_make_api_call", counted)  # noqa: B010
-    try:
-        yield calls
-    finally:
-        setattr(BaseClient, "_make_api_call", original)  # noqa: B010
+    for inv in invocations:
+        for key, n in inv.aws_calls.items():
+            service, _, operation = key.partition(":")
+            calls[(inv.function, service, operation)] += n
+    return calls

@@ -1,7 +1,7 @@
 """All hops together: billed AWS requests per canonical event and the cost per 1M events (dated price table).
 
-A day of the demo (signed vendor webhooks, enrichment, every hop) runs through the local stack while
-every AWS call is counted by function. DynamoDB is priced in capacity units from the item sizes that
+A day of the demo (signed vendor webhooks, enrichment, every hop) runs through the local stack, whose
+workers keep every AWS call a function makes (parameters and reply) on its invocation. DynamoDB is priced in capacity units from the item sizes that
 crossed the wire (1 KB per write unit, 4 KB per strongly consistent read unit); Lambda's SQS polling is
 one receive and one delete per batch it delivered; EventBridge's deliveries to the rules' queues are SQS
 sends. Local Lambda durations are inflated by moto, so compute is an upper bound.
@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 from collections import Counter, defaultdict
 from typing import Any
-
-from botocore.client import BaseClient
 
 from bench.prices import cost_per_million
 from journeysync_cli.demo.play import DemoRun
@@ -30,7 +27,7 @@ def _size(value: Any) -> int:
 
 
 class _Meter:
-    """Requests and DynamoDB capacity units by price line, from every client call in the process."""
+    """Requests and DynamoDB capacity units by price line, from every call the functions made."""
 
     def __init__(self) -> None:
         self.lines: defaultdict[str, float] = defaultdict(float)
@@ -38,9 +35,6 @@ class _Meter:
         self._lock = threading.Lock()
 
     def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> None:
-        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "-").rsplit("-", 1)[-1]
-        if function == "-":
-            return  # the runtime's own pollers and the demo's reads; Lambda polling is priced per batch below
         with self._lock:
             self.calls[f"{service}:{op}"] += 1
             for line, amount in self._price(service, op, params, result).items():
@@ -73,31 +67,20 @@ class _Meter:
             return {"secretsmanager-api": 1}
         return {}
 
-    def install(self) -> Any:
-        original = getattr(BaseClient, "_make_api_call")  # noqa: B009
-        meter = self
-
-        def metered(client: Any, op: str, params: Any) -> Any:
-            result = original(client, op, params)
-            meter.record(client.meta.service_model.service_name, op, params or {}, result or {})
-            return result
-
-        setattr(BaseClient, "_make_api_call", metered)  # noqa: B010
-        return original
-
 
 def run() -> list[tuple[str, float, str]]:
     demo = DemoRun(members=80, seed=9)
-    stack = demo.start()
+    stack = demo.start(record_aws_calls=True)
     meter = _Meter()
-    original = meter.install()
     try:
         day = demo.build()
         demo.play(day)
         stack.wait_idle(timeout=300, settle=0.2)
     finally:
-        setattr(BaseClient, "_make_api_call", original)  # noqa: B010
         demo.stop()
+    for inv in stack.invocations:  # the pollers' own calls are not here: Lambda polling is priced per batch below
+        for call in inv.call_log:
+            meter.record(call["service"], call["op"], call["params"] or {}, call["result"] or {})
     accepted = [body for _d, status, body, _rid in demo.replies if status in (200, 202)]
     events = len({e for body in accepted for e in body.get("accepted", [])})
     webhooks = len(demo.replies)

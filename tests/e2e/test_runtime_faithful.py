@@ -41,7 +41,7 @@ def test_a_person_already_unsubscribed_at_ses_stays_unsubscribed_when_their_prof
     contacts = local_stack.resources["ContactList"]
     ses.create_contact(ContactListName=contacts, EmailAddress="lee@example.org", UnsubscribeAll=True)
     new_member = customer("e2e-unsub", "lee@example.org", version=1)
-    entry = bus_entry(profile_changed(new_member), local_stack.resources["EventBus"])  # type: ignore[arg-type]
+    entry = bus_entry(profile_changed(new_member), local_stack.resources["EventBus"])
     assert local_stack.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
     local_stack.wait_idle(timeout=20)
     contact = ses.get_contact(ContactListName=contacts, EmailAddress="lee@example.org")

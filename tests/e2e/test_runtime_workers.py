@@ -40,7 +40,7 @@ def test_a_call_past_the_template_timeout_kills_its_worker_and_the_next_call_sta
 ) -> None:
     before = fixture_stack.invoke("SleepFunction", {})
     started = time.monotonic()
-    with pytest.raises(HandlerFailedError, match="Task timed out after 2.00 seconds"):
+    with pytest.raises(HandlerFailedError, match=r"Task timed out after 2\.00 seconds"):
         fixture_stack.invoke("SleepFunction", {"sleep": 30})
     assert time.monotonic() - started < 10
     after = fixture_stack.invoke("SleepFunction", {})

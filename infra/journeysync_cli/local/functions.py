@@ -25,9 +25,9 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from journeysync_cli.local.worker import receive, send
@@ -83,7 +83,9 @@ class Invocation:
     cold: bool = False
     init_ms: float | None = None
     duration_ms: float = 0.0
-    aws_calls: dict[str, int] = field(default_factory=dict)
+    cpu_ms: float = 0.0  # the worker's CPU time for the handler call (not its init)
+    aws_calls: dict[str, int] = field(default_factory=dict)  # "service:Operation" → calls this invocation made
+    call_log: list[dict[str, Any]] = field(default_factory=list)  # each call's params and reply (record_calls)
 
 
 class HandlerFailedError(Exception):
@@ -188,9 +190,10 @@ class _Worker:
 class _Pool:
     """Idle instances of one function, and how many exist or are starting (at most its concurrency)."""
 
-    def __init__(self, spec: FunctionSpec, sys_path: list[str]) -> None:
+    def __init__(self, spec: FunctionSpec, sys_path: list[str], record_calls: bool = False) -> None:
         self.spec = spec
         self._sys_path = sys_path
+        self._record_calls = record_calls
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._starting = 0
@@ -216,6 +219,7 @@ class _Pool:
             "arn": self.spec.arn,
             "memory": self.spec.memory,
             "sys_path": self._sys_path,
+            "record_calls": self._record_calls,
         }
         try:
             worker = _Worker(*ForkServer.shared().fork(request))
@@ -268,6 +272,7 @@ class FunctionRunner:
         specs: dict[str, FunctionSpec],
         on_log: Callable[[LogLine], None],
         on_invocation: Callable[[Invocation], None] | None = None,
+        record_calls: bool = False,
     ) -> None:
         self.stack_id = stack_id
         self.specs = specs
@@ -277,7 +282,7 @@ class FunctionRunner:
         cwd = str(Path.cwd())
         if cwd not in sys_path:
             sys_path.insert(0, cwd)  # handlers named relative to the checkout (a fixture template's CodeUri: .)
-        self._pools = {lid: _Pool(spec, sys_path) for lid, spec in specs.items()}
+        self._pools = {lid: _Pool(spec, sys_path, record_calls) for lid, spec in specs.items()}
         self.in_flight = 0
         self._count_lock = threading.Lock()
 
@@ -352,7 +357,9 @@ class FunctionRunner:
                     continue
                 record.init_ms = frame.get("init_ms")
                 record.duration_ms = float(frame.get("duration_ms") or 0.0)
+                record.cpu_ms = float(frame.get("cpu_ms") or 0.0)
                 record.aws_calls = dict(frame.get("aws_calls") or {})
+                record.call_log = list(frame.get("call_log") or [])
                 if frame.get("init_failed"):
                     pool.discard(worker)
                 else:

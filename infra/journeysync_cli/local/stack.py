@@ -100,6 +100,7 @@ class LocalStack:
         moto_process: bool = False,
         attach: bool = False,
         function_env: dict[str, str] | None = None,
+        record_aws_calls: bool = False,
     ) -> None:
         self.template_path = Path(template_path) if template_path else repo_root() / "template.yaml"
         self.template_path = self.template_path.resolve()
@@ -124,6 +125,8 @@ class LocalStack:
         self.attach = attach
         # variables every function gets on top of the template's (what a deploy-time override would set)
         self._function_env = dict(function_env or {})
+        # keep every AWS call's parameters and reply on its Invocation (the cost bench prices them)
+        self._record_aws_calls = record_aws_calls
         self.moto: MotoEndpoint | None = None
         self.logs: list[LogLine] = []
         self.errors: list[str] = []
@@ -296,7 +299,9 @@ class LocalStack:
         self.functions = self._function_specs(cfn, prov)
         self.outputs = self._outputs(cfn, prov)
         self._create_vendor_secrets()
-        self.runner = FunctionRunner(self.id, self.functions, self._log, self._record_invocation)
+        self.runner = FunctionRunner(
+            self.id, self.functions, self._log, self._record_invocation, record_calls=self._record_aws_calls
+        )
         self.runner.check_all()
         self.mappings = self._mappings(cfn, prov)
         sqs = self.client("sqs")

@@ -74,7 +74,10 @@ def receive(sock: socket.socket) -> dict[str, Any] | None:
     if head is None:
         return None
     body = _read_exactly(sock, _LENGTH.unpack(head)[0])
-    return None if body is None else json.loads(body)  # type: ignore[no-any-return]
+    if body is None:
+        return None
+    message: dict[str, Any] = json.loads(body)
+    return message
 
 
 # ---------------------------------------------------------------------------------- fork server
@@ -171,17 +174,26 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
-def _count_aws_calls(calls: Counter[str]) -> None:
-    """Count this worker's AWS API calls per invocation (what the cost bench attributes to a function)."""
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _count_aws_calls(calls: Counter[str], log: list[dict[str, Any]] | None) -> None:
+    """Count this worker's AWS API calls per invocation; with `log`, keep each call's parameters and reply too
+    (what the cost bench prices)."""
     from botocore.client import BaseClient
 
-    original = BaseClient._make_api_call
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private botocore hook, typed as Any
 
     def counted(client: Any, operation: str, params: Any) -> Any:
-        calls[f"{client.meta.service_model.service_name}:{operation}"] += 1
-        return original(client, operation, params)
+        service = client.meta.service_model.service_name
+        calls[f"{service}:{operation}"] += 1
+        result = original(client, operation, params)
+        if log is not None:
+            log.append(_json_safe({"service": service, "op": operation, "params": params, "result": result}))
+        return result
 
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    setattr(BaseClient, "_make_api_call", counted)  # noqa: B010
 
 
 def _load(handler: str) -> Any:
@@ -200,7 +212,8 @@ def serve(channel: socket.socket, request: dict[str, Any]) -> None:
     sys.stdout = sys.stderr = _Channel(channel, lock)
     request["log_stream"] = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
     calls: Counter[str] = Counter()
-    _count_aws_calls(calls)
+    call_log: list[dict[str, Any]] | None = [] if request.get("record_calls") else None
+    _count_aws_calls(calls, call_log)
     handler: Any = None
     while True:
         message = receive(channel)
@@ -208,6 +221,8 @@ def serve(channel: socket.socket, request: dict[str, Any]) -> None:
             return
         os.environ["_X_AMZN_TRACE_ID"] = message["trace"]  # botocore sends it on every AWS call
         calls.clear()
+        if call_log is not None:
+            call_log.clear()
         init_ms: float | None = None
         if handler is None:
             started = time.perf_counter()
@@ -220,7 +235,7 @@ def serve(channel: socket.socket, request: dict[str, Any]) -> None:
                 send(channel, {"t": "error", "error": error, "init_failed": True})
                 return
             init_ms = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             result = handler(message["event"], LambdaContext(request, message))
             payload: dict[str, Any] = {"t": "ok", "result": result}
@@ -230,6 +245,13 @@ def serve(channel: socket.socket, request: dict[str, Any]) -> None:
             print(f"[ERROR] {error.strip().splitlines()[-1]}\n{error}")
             payload = {"t": "error", "error": error}
         sys.stdout.flush()
-        payload.update(init_ms=init_ms, duration_ms=(time.perf_counter() - started) * 1000, aws_calls=dict(calls))
+        payload.update(
+            init_ms=init_ms,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            cpu_ms=(time.process_time() - cpu) * 1000,
+            aws_calls=dict(calls),
+        )
+        if call_log is not None:
+            payload["call_log"] = call_log
         with lock:
             send(channel, payload)
