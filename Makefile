@@ -39,7 +39,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	@echo "==> mypy (strict on the shared layer)"
-	@$(BIN)/mypy shared/journeysync infra/journeysync_cli $(wildcard functions/*/) $(wildcard bench/)
+	@$(BIN)/mypy shared/journeysync infra/journeysync_cli infra/journeysync_local $(wildcard functions/*/) $(wildcard bench/)
 
 cfn-lint: $(STAMP)
 	@echo "==> cfn-lint template.yaml"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from journeysync_cli.local.functions import Invocation
+from journeysync_local.functions import Invocation
 
 Calls = Counter[tuple[str, str, str]]  # (function logical id, service, operation) → calls
 

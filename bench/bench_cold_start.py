@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from journeysync_cli.local.template import load_template, resources_of_type
+from journeysync_local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 5

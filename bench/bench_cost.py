@@ -15,8 +15,9 @@ import threading
 from collections import Counter, defaultdict
 from typing import Any
 
+from journeysync_local.demo.play import DemoRun
+
 from bench.prices import cost_per_million
-from journeysync_cli.demo.play import DemoRun
 
 SQS_TRIGGERED = {"PosToCrmFunction": "sqs-fifo"}  # every other queue consumer reads a standard queue
 PROFILE_CHANGED_RULE_QUEUES = 3  # crm_push, crm_to_email, survey_router each get a copy (see template.yaml)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from journeysync_cli.demo.play import DemoRun
+from journeysync_local.demo.play import DemoRun
 
 TARGET_EVENTS = 1000
 WEBHOOKS_PER_SECOND = 2.5

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from journeysync_local.stack import LocalStack
 
 from bench.aws_calls import calls_by_function
 from bench.prices import cost_per_million
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
 from tests.events import load_sample
 
 N = 300

@@ -58,9 +58,10 @@ def _events() -> list[CustomerEvent]:
 
 
 def run() -> list[tuple[str, float, str]]:
+    from journeysync_local.moto_server import point_boto3_at, start_moto
+    from journeysync_local.stack import LocalStack
+
     from journeysync.aws import reset_clients
-    from journeysync_cli.local.moto_server import point_boto3_at, start_moto
-    from journeysync_cli.local.stack import LocalStack
 
     moto = start_moto()
     point_boto3_at(moto.url)

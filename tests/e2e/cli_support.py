@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures import StartStack
 
 

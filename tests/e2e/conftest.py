@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journeysync_local.moto_server import MotoEndpoint
+from journeysync_local.stack import LocalStack
 
-from journeysync_cli.local.moto_server import MotoEndpoint
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.cli_support import cli_stack as cli_stack  # a fixture the CLI tests share
 from tests.e2e.fixtures import FIXTURE_TEMPLATE, StartStack
 

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
 from journeysync.identity import IdentityKey
 from journeysync.models import CustomerEvent, CustomerUpdated, IdentityKeys, MembershipPurchased, Money
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
-from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.main import app
 from tests.e2e.cli_support import cli
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
 from journeysync.identity import IdentityKey
@@ -23,7 +24,6 @@ from journeysync.models import (
 from journeysync.models.events import LineItem
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.cli_support import cli
 
 pytestmark = pytest.mark.e2e

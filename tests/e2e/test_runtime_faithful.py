@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from journeysync_local.stack import LocalStack, parse_trace_header
 
 from journeysync.identity import IdentityKey
 from journeysync.models import CustomerEvent, IdentityKeys, Money, PurchaseCompleted, TicketBooked
 from journeysync.models.events import LineItem
 from journeysync.store import ProfileStore
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack, parse_trace_header
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 from tests.e2e.fixtures import StartStack
 

@@ -7,8 +7,7 @@ import json
 
 import pytest
 import requests
-
-from journeysync_cli.local.stack import LocalStack
+from journeysync_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

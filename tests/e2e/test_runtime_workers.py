@@ -6,9 +6,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from journeysync_cli.local.functions import HandlerFailedError
-from journeysync_cli.local.stack import LocalStack
+from journeysync_local.functions import HandlerFailedError
+from journeysync_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

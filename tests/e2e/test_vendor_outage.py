@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from journeysync_local.stack import LocalStack, vendor_secrets
+from journeysync_local.template import repo_root
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack, vendor_secrets
-from journeysync_cli.local.template import repo_root
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e

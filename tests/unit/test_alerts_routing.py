@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from journeysync_local.template import load_template
 
 from journeysync.alerts.routing import assignee, normalise, route
 from journeysync.config.loader import load_config
 from journeysync.config.routing import RoutingConfig
 from journeysync.errors import BadInputError
 from journeysync.models.customer import Customer, JourneyPosition, Profile, RatingSummary
-from journeysync_cli.local.template import load_template
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from journeysync_cli.local.template import load_template, resources_of_type
+from journeysync_local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_ONLY = {"typer", "rich"}

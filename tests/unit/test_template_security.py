@@ -11,9 +11,8 @@ from functools import cache
 from typing import Any
 
 import pytest
-
-from journeysync_cli.local.template import load_template, repo_root
-from journeysync_cli.local.translate import parameter_values, translate
+from journeysync_local.template import load_template, repo_root
+from journeysync_local.translate import parameter_values, translate
 
 # Actions AWS does not let a policy scope to a resource: "*" is the only valid Resource for them.
 # Keep this list short and justified; anything else with "*" fails.

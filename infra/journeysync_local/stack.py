@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journeysync_cli.local import state
-from journeysync_cli.local.functions import (
+from journeysync_cli import state
+from journeysync_local.functions import (
     DEFAULT_CONCURRENCY,
     FunctionRunner,
     FunctionSpec,
@@ -25,22 +25,22 @@ from journeysync_cli.local.functions import (
     Invocation,
     LogLine,
 )
-from journeysync_cli.local.gateway import Gateway, Route, compile_route
-from journeysync_cli.local.moto_server import (
+from journeysync_local.gateway import Gateway, Route, compile_route
+from journeysync_local.moto_server import (
     LOCAL_REGION,
     MotoEndpoint,
     point_boto3_at,
     start_moto,
     start_moto_process,
 )
-from journeysync_cli.local.pollers import MappingSpec, Poller
-from journeysync_cli.local.provision import Physical, Provisioner, ScheduleSpec, aws_client, looks_like_email
-from journeysync_cli.local.scheduler import Scheduler, scheduled_event
-from journeysync_cli.local.template import load_template, repo_root
-from journeysync_cli.local.translate import TemplateError, parameter_values, translate
+from journeysync_local.pollers import MappingSpec, Poller
+from journeysync_local.provision import Physical, Provisioner, ScheduleSpec, aws_client, looks_like_email
+from journeysync_local.scheduler import Scheduler, scheduled_event
+from journeysync_local.template import load_template, repo_root
+from journeysync_local.translate import TemplateError, parameter_values, translate
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.control import ControlServer
+    from journeysync_local.control import ControlServer
 
 # Vendors whose webhook secret the local stack always creates (JOURNEYSYNC_<VENDOR>_SECRET or a dev default).
 VENDORS = ("square", "shopify", "eventbrite", "tickettailor", "typeform", "delighted", "mailchimp", "cloudevents")
@@ -317,7 +317,7 @@ class LocalStack:
         self.scheduler.start()
         self.started = True
         if self.state_file is not None:
-            from journeysync_cli.local.control import ControlServer
+            from journeysync_local.control import ControlServer
 
             self.control = ControlServer(self).start()
             state.write(self.state_file, self.describe())

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from journeysync_cli.local.moto_server import LOCAL_REGION
+from journeysync_local.moto_server import LOCAL_REGION
 
 IDLE_WAIT_SECONDS = 1
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from journeysync_cli.local.worker import receive, send
+from journeysync_local.worker import receive, send
 
 DEFAULT_CONCURRENCY = 4
 
@@ -105,7 +105,7 @@ def new_trace_root() -> str:
 # ---------------------------------------------------------------------------------- fork server
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
-    "from journeysync_cli.local.worker import fork_server; fork_server(int(sys.argv[1]))"
+    "from journeysync_local.worker import fork_server; fork_server(int(sys.argv[1]))"
 )
 
 

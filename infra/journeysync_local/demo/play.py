@@ -22,9 +22,9 @@ from typing import Any
 import requests
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.demo.scenario import Day, Delivery, build_day
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
-from journeysync_cli.vendor_standin import VendorStandIn
+from journeysync_local.demo.scenario import Day, Delivery, build_day
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 
 
 @dataclass
