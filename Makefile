@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-local
 
-.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean
+.PHONY: help install lint typecheck cfn-lint imports unit test demo dev bench clean
 
 help:
 	@echo "make test   - set up .venv, then ruff, mypy, cfn-lint and the whole test suite"
@@ -41,6 +41,11 @@ typecheck: $(STAMP)
 	@echo "==> mypy (strict on the shared layer)"
 	@$(BIN)/mypy shared/journeysync infra/journeysync_cli infra/journeysync_local $(wildcard functions/*/) $(wildcard bench/)
 
+# the import contracts in pyproject.toml: handler → hop logic → store/connectors → models/config
+imports: $(STAMP)
+	@echo "==> import-linter (layer contracts)"
+	@$(BIN)/lint-imports --no-cache
+
 cfn-lint: $(STAMP)
 	@echo "==> cfn-lint template.yaml"
 	@$(BIN)/cfn-lint template.yaml
@@ -52,7 +57,7 @@ $(CHROMIUM):
 	@echo "==> installing Debian's chromium for the headless browser tests"
 	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: lint typecheck cfn-lint $(CHROMIUM)
+test: lint typecheck cfn-lint imports $(CHROMIUM)
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
