@@ -33,6 +33,7 @@ from typing import Any
 from journeysync_local.worker import receive, send
 
 DEFAULT_CONCURRENCY = 4
+INIT_TIMEOUT_SECONDS = 10  # Lambda gives a cold start's init phase its own 10 s, outside the function's Timeout
 
 
 @dataclass
@@ -339,12 +340,13 @@ class FunctionRunner:
         return reply.get("result")
 
     def _call(self, pool: _Pool, worker: _Worker, spec: FunctionSpec, record: Invocation, event: Any) -> dict[str, Any]:
-        deadline = record.start + spec.timeout
+        # the clock starts when an instance takes the call, not while the call waited for a free one
+        deadline = time.time() + spec.timeout + (INIT_TIMEOUT_SECONDS if worker.invocations == 0 else 0)
         worker.invocations += 1
         try:
             send(
                 worker.sock,
-                {"event": event, "request_id": record.request_id, "trace": record.trace, "deadline_ms": deadline * 1000},
+                {"event": event, "request_id": record.request_id, "trace": record.trace, "timeout": spec.timeout},
             )
             while True:
                 worker.sock.settimeout(max(0.01, deadline - time.time()))

@@ -9,7 +9,7 @@ so a fork starts in milliseconds and still has nothing in it that belongs to ano
 
 A worker sets its environment (the fork server's minimal one plus exactly the function's),
 then serves invocations one at a time over its socket: `{"event", "request_id", "trace",
-"deadline_ms"}` in, log lines and then one `ok` / `error` frame out. Its stdout and stderr are
+"timeout"}` in, log lines and then one `ok` / `error` frame out. Its stdout and stderr are
 that socket, so every line is attributed to the invocation that printed it.
 
 Frames are a 4-byte length and a JSON document; this module imports nothing heavy itself.
@@ -168,7 +168,7 @@ class LambdaContext:
         self.log_stream_name = request["log_stream"]
         self.identity = None
         self.client_context = None
-        self._deadline = message["deadline_ms"] / 1000.0
+        self._deadline = time.time() + float(message["timeout"])
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.time()) * 1000))
