@@ -1,12 +1,16 @@
 """The local runtime under concurrent senders: webhooks per second through the gateway to the profile written.
 
 N signed CloudEvents `membership.purchased` webhooks, each for a new person, are posted through the
-local gateway by 1 and then 8 concurrent senders while the whole stack runs (every hop, every poller).
-A run ends when every accepted webhook's profile has been written: the rate is accepted webhooks over
-that wall time, and each webhook's latency is from the gateway receiving it to the end of the
+local gateway by 1 and then 8 concurrent senders. The hops on the path run (webhook_ingest behind the
+gateway, the enrichment and pos_to_crm pollers); the hops after the profile (crm_push, crm_to_email,
+survey_router) are not polled, so the figure is the path's and not shared with work that comes later.
+The ingest rate is accepted webhooks over the time the senders took (every reply a 200, the path's
+pollers running meanwhile); a run ends only when every accepted webhook's profile has been written,
+and the rate to the profile (webhooks over that whole wall time) is reported beside it; each webhook's latency is from the gateway receiving it to the end of the
 pos_to_crm invocation that wrote its profile (exact lineage: the runtime traces every hop to its
 webhook). Nothing may be lost: every webhook is accepted and every person has a profile.
-Writes `local_ingest_webhooks_per_s_c{1,8}` and `local_e2e_profile_p95_ms_c{1,8}` to docs/benchmarks.json.
+Writes `local_ingest_webhooks_per_s_c{1,8}`, `local_e2e_profile_p95_ms_c{1,8}` and
+`local_e2e_profile_webhooks_per_s_c{1,8}` to docs/benchmarks.json.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from journeysync.vendors import adapter_for
 
 N = 240
 PROFILE_FUNCTION = "PosToCrmFunction"
+PATH = {"WebhookEnrichFunction", PROFILE_FUNCTION}  # webhook_ingest is behind the gateway, not a poller
 
 
 def _webhook(stack: LocalStack, run: str, n: int) -> tuple[bytes, dict[str, str]]:
@@ -55,7 +60,7 @@ def _warm(stack: LocalStack, senders: int) -> None:
     stack.wait_idle(timeout=300, settle=0.2)
 
 
-def _run(stack: LocalStack, senders: int, run: str) -> tuple[float, float]:
+def _run(stack: LocalStack, senders: int, run: str) -> tuple[float, float, float]:
     url = f"{stack.url}/webhooks/cloudevents"
     deliveries = [_webhook(stack, run, n) for n in range(N)]
     sessions = [requests.Session() for _ in range(senders)]
@@ -68,6 +73,7 @@ def _run(stack: LocalStack, senders: int, run: str) -> tuple[float, float]:
     started = time.time()
     with ThreadPoolExecutor(senders) as pool:
         replies = list(pool.map(post, range(N)))
+    sent = time.time()
     failed = [i.error for i in stack.invocations if i.error and i.start >= started]
     assert all(status == 200 for status, _ in replies), failed[:1]
     accepted = {rid for _, rid in replies}
@@ -86,16 +92,16 @@ def _run(stack: LocalStack, senders: int, run: str) -> tuple[float, float]:
     assert stack.gateway is not None
     received = {rid: start for rid, _route, _status, start, _end in stack.gateway.stats.requests if rid in accepted}
     latencies = sorted((written[r] - received[r]) * 1000 for r in accepted)
-    rate = N / (max(written.values()) - started)
-    return rate, latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+    to_profile = N / (max(written.values()) - started)
+    return N / (sent - started), to_profile, latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
 
 
 def run() -> list[tuple[str, float, str]]:
-    with LocalStack(moto_process=True) as stack:
+    with LocalStack(moto_process=True, pollers_for=PATH) as stack:
         _warm(stack, 8)
-        rate1, p95_1 = _run(stack, 1, "c1")
+        rate1, drain1, p95_1 = _run(stack, 1, "c1")
         stack.wait_idle(timeout=300, settle=0.2)
-        rate8, p95_8 = _run(stack, 8, "c8")
+        rate8, drain8, p95_8 = _run(stack, 8, "c8")
         cold = [i.init_ms for i in stack.invocations if i.cold and i.init_ms is not None]
     merge_keys(
         {
@@ -103,12 +109,16 @@ def run() -> list[tuple[str, float, str]]:
             "local_e2e_profile_p95_ms_c1": p95_1,
             "local_ingest_webhooks_per_s_c8": rate8,
             "local_e2e_profile_p95_ms_c8": p95_8,
+            "local_e2e_profile_webhooks_per_s_c1": drain1,
+            "local_e2e_profile_webhooks_per_s_c8": drain8,
         }
     )
     return [
-        ("webhooks/s, gateway → profile written, 1 sender", rate1, "webhooks/s"),
+        ("webhooks/s accepted at the gateway, 1 sender (all reach a profile)", rate1, "webhooks/s"),
+        ("webhooks/s gateway → profile written, 1 sender", drain1, "webhooks/s"),
         ("webhook → profile written p95, 1 sender", p95_1, "ms"),
-        ("webhooks/s, gateway → profile written, 8 senders", rate8, "webhooks/s"),
+        ("webhooks/s accepted at the gateway, 8 senders (all reach a profile)", rate8, "webhooks/s"),
+        ("webhooks/s gateway → profile written, 8 senders", drain8, "webhooks/s"),
         ("webhook → profile written p95, 8 senders", p95_8, "ms"),
         ("cold starts (worker processes started)", float(len(cold)), "workers"),
         ("cold start p50 (handler import in a fresh worker)", sorted(cold)[len(cold) // 2] if cold else 0.0, "ms"),
