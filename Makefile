@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-local
 
-.PHONY: help install lint typecheck cfn-lint unit test demo dev bench clean build lock deploy delete fuzz
+.PHONY: help install lint typecheck cfn-lint imports unit test demo dev bench clean build lock deploy delete fuzz
 
 help:
 	@echo "make test   - set up .venv, then ruff, mypy, cfn-lint and the whole test suite"
@@ -49,7 +49,12 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	@echo "==> mypy (strict on the shared layer)"
-	@$(BIN)/mypy shared/journeysync infra/journeysync_cli $(wildcard functions/*/) $(wildcard bench/)
+	@$(BIN)/mypy shared/journeysync infra/journeysync_cli infra/journeysync_local $(wildcard functions/*/) $(wildcard bench/)
+
+# the import contracts in pyproject.toml: handler → hop logic → store/connectors → models/config
+imports: $(STAMP)
+	@echo "==> import-linter (layer contracts)"
+	@$(BIN)/lint-imports --no-cache
 
 cfn-lint: $(STAMP)
 	@echo "==> cfn-lint template.yaml, sam validate --lint"
@@ -86,7 +91,7 @@ $(CHROMIUM):
 	@echo "==> installing Debian's chromium for the headless browser tests"
 	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: lint typecheck cfn-lint $(CHROMIUM)
+test: lint typecheck cfn-lint imports $(CHROMIUM)
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 

@@ -1,7 +1,8 @@
-"""Count every AWS API call the process makes, by function, service and operation (botocore, all clients).
+"""AWS API calls by function, service and operation, as the local runtime's workers report them.
 
-Patching `BaseClient._make_api_call` sees clients created before the count started too
-(handlers cache theirs), and the moto server answering them makes no client calls itself.
+Every worker counts its botocore calls per invocation (`Invocation.aws_calls`), so a count is
+exact per function even while functions run concurrently in their own processes. Benchmarks
+that call a handler or the layer in this process count with `counting_aws_calls` instead.
 """
 
 from __future__ import annotations
@@ -10,16 +11,27 @@ import contextlib
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from botocore.client import BaseClient
+from journeysync_local.functions import Invocation
 
-Calls = Counter[tuple[str, str, str]]  # (function logical id or "-", service, operation) → calls
+Calls = Counter[tuple[str, str, str]]  # (function logical id, service, operation) → calls
+
+
+def calls_by_function(invocations: Iterable[Invocation]) -> Calls:
+    calls: Calls = Counter()
+    for inv in invocations:
+        for key, n in inv.aws_calls.items():
+            service, _, operation = key.partition(":")
+            calls[(inv.function, service, operation)] += n
+    return calls
 
 
 @contextlib.contextmanager
 def counting_aws_calls() -> Iterator[Calls]:
+    """Every botocore call this process makes while open (patching `BaseClient._make_api_call`)."""
     calls: Calls = Counter()
     lock = threading.Lock()
     original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private botocore hook, typed as Any

@@ -1,31 +1,33 @@
 """All hops together: billed AWS requests per canonical event and the cost per 1M events (dated price table).
 
-A day of the demo (signed vendor webhooks, enrichment, every hop) runs through the local stack while
-every AWS call is counted by function. DynamoDB is priced by `bench.capacity` (DynamoDB's item-size
-rule, UpdateItem/DeleteItem by the item they touch, GSI writes, failed conditional writes); Lambda's
-SQS polling is one receive and one delete per batch it delivered; each ProfileChanged entry is
-delivered to the queues of the template's rules whose pattern it matches (an SQS send each; the
-consumers' receives and deletes are their pollers', counted per batch). Lambda compute uses each function's memory from the template; local durations are
-inflated by moto, so compute is an upper bound. Emails the organisation chooses to send (SES
-SendEmail) are shown but left out of the total.
+A day of the demo (signed vendor webhooks, enrichment, every hop) runs through the local stack, whose
+workers keep every AWS call a function makes (parameters and reply) on its invocation. DynamoDB is priced in capacity units from the item sizes that
+crossed the wire (1 KB per write unit, 4 KB per strongly consistent read unit); Lambda's SQS polling is
+one receive and one delete per batch it delivered; EventBridge's deliveries to the rules' queues are SQS
+sends. Local Lambda durations are inflated by moto, so compute is an upper bound.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import math
 import threading
 from collections import Counter, defaultdict
 from typing import Any
 
-from botocore.client import BaseClient
+from journeysync_local.demo.play import DemoRun
 
-from bench.capacity import metering
 from bench.prices import cost_per_million
-from journeysync_cli.demo.play import DemoRun
+from journeysync.store.budget import item_size
 
 SQS_TRIGGERED = {"PosToCrmFunction": "sqs-fifo"}  # every other queue consumer reads a standard queue
 RESULTS: dict[str, Any] = {}
+
+
+def _size(value: Any) -> int:
+    """DynamoDB's size rule (attribute names plus values) of an item, or of a batch write request's item."""
+    request = value.get("PutRequest", {}).get("Item") or value.get("DeleteRequest", {}).get("Key")
+    return item_size(request if request is not None else value)
 
 
 def _matches(pattern: Any, value: Any) -> bool:
@@ -40,7 +42,7 @@ def _matches(pattern: Any, value: Any) -> bool:
 
 def profile_changed_rules() -> list[dict[str, Any]]:
     """Event patterns of the template's rules (on any bus) that target a queue."""
-    from journeysync_cli.local.template import load_template, resources_of_type
+    from journeysync_local.template import load_template, resources_of_type
 
     rules = resources_of_type(load_template(), "AWS::Events::Rule")
     return [r["Properties"]["EventPattern"] for r in rules.values() if r["Properties"].get("EventPattern")]
@@ -54,7 +56,7 @@ def deliveries(entry: dict[str, Any], patterns: list[dict[str, Any]]) -> int:
 
 def function_memory_gb() -> dict[str, float]:
     """Each function's configured memory (its own MemorySize, else the template's Globals), in GB."""
-    from journeysync_cli.local.template import load_template, resources_of_type
+    from journeysync_local.template import load_template, resources_of_type
 
     template = load_template()
     default = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)
@@ -63,7 +65,7 @@ def function_memory_gb() -> dict[str, float]:
 
 
 class _Meter:
-    """Requests and DynamoDB capacity units by price line, from every client call in the process."""
+    """Requests and DynamoDB capacity units by price line, from every call the functions made."""
 
     def __init__(self) -> None:
         self.lines: defaultdict[str, float] = defaultdict(float)
@@ -72,9 +74,6 @@ class _Meter:
         self.patterns = profile_changed_rules()
 
     def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> None:
-        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "-").rsplit("-", 1)[-1]
-        if function == "-":
-            return  # the runtime's own pollers and the demo's reads; Lambda polling is priced per batch below
         with self._lock:
             self.calls[f"{service}:{op}"] += 1
             for line, amount in self._price(service, op, params, result).items():
@@ -82,54 +81,49 @@ class _Meter:
 
     def _price(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> dict[str, float]:
         if service == "dynamodb":
-            return {}  # capacity units are counted by bench.capacity
+            if op in ("PutItem", "UpdateItem", "DeleteItem"):
+                return {"dynamodb-wru": max(1, math.ceil(_size(params.get("Item", params.get("Key", {}))) / 1024))}
+            if op == "BatchWriteItem":
+                items = [r for reqs in params.get("RequestItems", {}).values() for r in reqs]
+                return {"dynamodb-wru": sum(max(1, math.ceil(_size(i) / 1024)) for i in items)}
+            if op in ("GetItem", "Query", "Scan", "BatchGetItem"):
+                got = result.get("Items") or [i for v in (result.get("Responses") or {}).values() for i in v]
+                if "Item" in result:
+                    got = [result["Item"]]
+                return {"dynamodb-rru": max(1, sum(math.ceil(_size(i) / 4096) for i in got))}
+            return {}
         if service == "sqs" and op.startswith("SendMessage"):
             return {"sqs-standard": 1}  # FIFO sends are re-priced by the caller (ingest)
         if service == "s3":
             return {"s3-put" if op in ("PutObject", "CopyObject") else "s3-get": 1}
         if service == "events" and op == "PutEvents":
-            entries = params.get("Entries", [])
-            delivered = sum(deliveries(e, self.patterns) for e in entries)
-            return {"eventbridge": len(entries), "sqs-standard": delivered}  # the rule's send to its queue
+            entries = len(params.get("Entries", []))
+            copies = sum(deliveries(e, self.patterns) for e in params.get("Entries", []))
+            return {"eventbridge": entries, "sqs-standard": copies}
         if service == "sesv2":
             return {"ses-email": 1} if op == "SendEmail" else {}
         if service == "secretsmanager":
             return {"secretsmanager-api": 1}
         return {}
 
-    def install(self) -> Any:
-        original = getattr(BaseClient, "_make_api_call")  # noqa: B009
-        meter = self
-
-        def metered(client: Any, op: str, params: Any) -> Any:
-            result = original(client, op, params)
-            meter.record(client.meta.service_model.service_name, op, params or {}, result or {})
-            return result
-
-        setattr(BaseClient, "_make_api_call", metered)  # noqa: B010
-        return original
-
 
 def run() -> list[tuple[str, float, str]]:
     demo = DemoRun(members=80, seed=9)
-    stack = demo.start()
+    stack = demo.start(record_aws_calls=True)
     meter = _Meter()
-    original = meter.install()
-    functions = set(function_memory_gb())
     try:
-        with metering(functions) as capacity:
-            day = demo.build()
-            demo.play(day)
-            stack.wait_idle(timeout=300, settle=0.2)
+        day = demo.build()
+        demo.play(day)
+        stack.wait_idle(timeout=300, settle=0.2)
     finally:
-        setattr(BaseClient, "_make_api_call", original)  # noqa: B010
         demo.stop()
+    for inv in stack.invocations:  # the pollers' own calls are not here: Lambda polling is priced per batch below
+        for call in inv.call_log:
+            meter.record(call["service"], call["op"], call["params"] or {}, call["result"] or {})
     accepted = [body for _d, status, body, _rid in demo.replies if status in (200, 202)]
     events = len({e for body in accepted for e in body.get("accepted", [])})
     webhooks = len(demo.replies)
     lines = defaultdict(float, meter.lines)
-    lines["dynamodb-wru"] += capacity.wru
-    lines["dynamodb-rru"] += capacity.rru
     # SendMessageBatch is journeysync.queueing.send_events, whose only queue is the FIFO events queue
     fifo_sends = meter.calls["sqs:SendMessageBatch"]
     lines["sqs-standard"] -= fifo_sends
@@ -145,12 +139,11 @@ def run() -> list[tuple[str, float, str]]:
     per_event = {line: n / events for line, n in lines.items() if n > 0}
     emails = per_event.pop("ses-email", 0.0)
     cost = cost_per_million(per_event, lambda_gb_seconds_per_event=gb_seconds / events, log_bytes_per_event=1500)
-    requests = sum(n for key, n in meter.calls.items()) + sum(
-        2 for inv in invocations if inv.trigger.startswith("sqs:"))
+    requests = sum(meter.calls.values()) + sum(2 for inv in invocations if inv.trigger.startswith("sqs:"))
     RESULTS.update({
         "cost_usd_per_million_events": cost["total"],
-        "dynamodb_wru_per_event": capacity.wru / events,
-        "dynamodb_rru_per_event": capacity.rru / events,
+        "dynamodb_wru_per_event": per_event.get("dynamodb-wru", 0.0),
+        "dynamodb_rru_per_event": per_event.get("dynamodb-rru", 0.0),
         "aws_requests_per_event": requests / events,
     })
     rows: list[tuple[str, float, str]] = [
@@ -159,7 +152,6 @@ def run() -> list[tuple[str, float, str]]:
         ("Lambda invocations per event", len(invocations) / events, "invocations"),
     ]
     rows += [(f"billed per event: {line}", n, "units") for line, n in sorted(per_event.items())]
-    rows += [("failed conditional write units per event", capacity.failed_conditional_wru / events, "WRU")]
     rows += [("AWS requests per event (functions + SQS polling)", requests / events, "requests")]
     rows += [(f"cost per 1M events: {line}", usd, "USD") for line, usd in cost.items() if usd]
     rows += [("emails sent per event (not in the total: the organisation's choice)", emails, "emails")]

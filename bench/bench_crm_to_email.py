@@ -59,7 +59,7 @@ def _changes(destination: str, *, removals: bool) -> list[Any]:
 
 
 def _mailchimp() -> list[tuple[str, float, str]]:
-    from journeysync_cli.vendor_standin import VendorStandIn
+    from journeysync_local.vendor_standin import VendorStandIn
 
     standin = VendorStandIn().start()
     try:
@@ -79,8 +79,8 @@ def _mailchimp() -> list[tuple[str, float, str]]:
 
 
 def _ses() -> list[tuple[str, float, str]]:
-    from journeysync_cli.local.moto_server import start_moto
-    from journeysync_cli.local.provision import aws_client
+    from journeysync_local.moto_server import start_moto
+    from journeysync_local.provision import aws_client
 
     moto = start_moto()
     try:
@@ -103,8 +103,9 @@ def _ses() -> list[tuple[str, float, str]]:
 
 
 def _latency(samples: int = 20) -> list[tuple[str, float, str]]:
+    from journeysync_local.stack import LocalStack
+
     from journeysync.models.changes import BUS_SOURCE, DETAIL_TYPE, ProfileChanged, snapshot
-    from journeysync_cli.local.stack import LocalStack
 
     with LocalStack() as stack:
         events, ses = stack.client("events"), stack.client("sesv2")

@@ -54,11 +54,12 @@ def _fold() -> list[tuple[str, float, str]]:
 
 
 def _hop() -> list[tuple[str, float, str]]:
+    from journeysync_local.moto_server import point_boto3_at, start_moto
+    from journeysync_local.template import create_table_request, load_template, resources_of_type
+
     from journeysync.aws import reset_clients
     from journeysync.identity import IdentityKey
     from journeysync.store.profiles import ProfileStore
-    from journeysync_cli.local.moto_server import point_boto3_at, start_moto
-    from journeysync_cli.local.template import create_table_request, load_template, resources_of_type
 
     moto = start_moto()
     point_boto3_at(moto.url)

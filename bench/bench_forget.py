@@ -13,10 +13,11 @@ import json
 import time
 from collections import Counter
 
+from journeysync_local.stack import LocalStack
+
 from bench.aws_calls import counting_aws_calls
 from journeysync.identity import IdentityKey
 from journeysync.profile.erasure import Needles, archived_text, purge_archive
-from journeysync_cli.local.stack import LocalStack
 from tests.events import load_sample
 
 N = 1000

@@ -1,9 +1,10 @@
 """Freshness: webhook accepted → profile updated → destination updated, p50/p95 over ~1,000 canonical events.
 
 The demo's vendor day is posted through the local stack at a steady rate below the stack's capacity
-(one invocation at a time, moto behind every AWS call), so the figures are the pipeline's own latency
-— pollers, rules, hops — not a queue built up by the sender. Lineage comes from the runtime, which
-knows which webhook's events each invocation handled.
+(moto behind every AWS call), so the figures are the pipeline's own latency — pollers, rules, hops —
+not a queue built up by the sender. Lineage is exact: every invocation's AWS calls carry its trace
+header, SQS and EventBridge keep it on what they deliver, so each invocation knows the webhooks
+(gateway request ids) whose events it handled.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from journeysync_cli.demo.play import DemoRun
+from journeysync_local.demo.play import DemoRun
 
 TARGET_EVENTS = 1000
 WEBHOOKS_PER_SECOND = 2.5

@@ -11,10 +11,10 @@ import time
 from datetime import UTC, datetime
 
 import requests
+from journeysync_local.stack import LocalStack, vendor_secrets
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack, vendor_secrets
-from journeysync_cli.vendor_standin import VendorStandIn
 
 MEMBERS = 300
 UPSERT = r"^/crm/v3/objects/contacts/batch/upsert$"

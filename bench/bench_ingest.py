@@ -4,7 +4,7 @@ A Shopify `orders/paid` delivery (membership + tickets + a mug: three canonical 
 posted N times with fresh ids, in timed chunks of 50 with the events queue emptied between
 them (nothing consumes it here, and moto's FIFO emulation slows as a queue grows). CPU is the handler thread's own CPU time (the moto server
 runs in other threads), as a ratio to one boto3 SQS SendMessage measured in the same
-process. AWS requests are counted with a botocore hook on every client call.
+process. AWS requests are what the function's workers counted per invocation.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from journeysync_local.stack import LocalStack
 
-from bench.aws_calls import counting_aws_calls
+from bench.aws_calls import calls_by_function
 from bench.prices import cost_per_million
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
 from tests.events import load_sample
 
 N = 300
@@ -76,16 +76,16 @@ def run() -> list[tuple[str, float, str]]:
         batch = _deliveries(stack, N)
         statuses: Counter[int] = Counter()
         elapsed = 0.0
-        with counting_aws_calls() as calls:
-            for chunk in _chunks(batch):
-                started = time.perf_counter()
-                statuses.update(session.post(url, data=b, headers=h, timeout=30).status_code for b, h in chunk)
-                elapsed += time.perf_counter() - started
-                _drain(stack)
+        counted_from = len(stack.invocations)
+        for chunk in _chunks(batch):
+            started = time.perf_counter()
+            statuses.update(session.post(url, data=b, headers=h, timeout=30).status_code for b, h in chunk)
+            elapsed += time.perf_counter() - started
+            _drain(stack)
         counter = Counter(
             {
                 f"{service}:{op}": n
-                for (_fn, service, op), n in calls.items()
+                for (_fn, service, op), n in calls_by_function(stack.invocations[counted_from:]).items()
                 if op not in ("ReceiveMessage", "DeleteMessageBatch")
             }
         )
@@ -120,9 +120,8 @@ def run() -> list[tuple[str, float, str]]:
         cpu = []
         for i in range(100):
             ev = {**event, "headers": {**event["headers"], "x-shopify-event-id": f"cpu-{i}"}}
-            t = time.thread_time()
             reply = stack.invoke("WebhookIngestFunction", ev)
-            cpu.append(time.thread_time() - t)
+            cpu.append(stack.invocations[-1].cpu_ms / 1000)
             assert reply["statusCode"] == 200
         sqs = stack.client("sqs")
         base = []

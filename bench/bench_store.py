@@ -128,8 +128,9 @@ def _run_day(table: str, run: str, aged_months: int) -> tuple[Capacity, int, int
 
 
 def run() -> list[tuple[str, float, str]]:
+    from journeysync_local.moto_server import point_boto3_at, start_moto
+
     from journeysync.aws import reset_clients
-    from journeysync_cli.local.moto_server import point_boto3_at, start_moto
 
     moto = start_moto()
     point_boto3_at(moto.url)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journeysync_cli.local.template import load_template
+from journeysync_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 # what the Lambda Python runtime provides next to the layers (boto3 and what it needs)

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from journeysync_cli.local.moto_server import MotoEndpoint, point_boto3_at, start_moto
-from journeysync_cli.local.template import create_table_request, load_template, resources_of_type
+from journeysync_local.moto_server import MotoEndpoint, point_boto3_at, start_moto
+from journeysync_local.template import create_table_request, load_template, resources_of_type
 
 # Unit tests must never reach a real AWS account, whatever the developer's shell has.
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-2")

@@ -20,10 +20,10 @@ from urllib.parse import quote
 import requests
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
 
 from journeysync.alerts import tokens
 from journeysync.vendors import REGISTRY, adapter_for
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
 from tests.events import samples
 
 OPENAPI = Path(__file__).resolve().parents[1] / "infra" / "openapi"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from journeysync_local.stack import LocalStack
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
 from tests.events import ROOT
 
 

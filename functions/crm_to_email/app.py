@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crm_to_email import runtime
+from journeysync.destinations import wiring
 from journeysync.errors import BadInputError, RetriableError
 
 logger = Logger()
@@ -42,7 +42,7 @@ def _parse(record: dict[str, Any]) -> Any:
 def _dead_letter(record: dict[str, Any], reason: str) -> None:
     from journeysync.aws import client
 
-    url = runtime.settings().crm_to_email_dlq_url
+    url = wiring.settings().crm_to_email_dlq_url
     if not url:
         raise RetriableError(f"fatal ({reason}) but no DLQ configured; leaving it to the redrive policy")
     client("sqs").send_message(
@@ -69,9 +69,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             inputs.append(_parse(record))
         except BadInputError as exc:
             verdicts[record["messageId"]] = Outcome("fatal", f"bad ProfileChanged: {exc}")
-    report = runtime.syncer().sync(inputs)
+    report = wiring.syncer().sync(inputs)
     verdicts.update(report.outcomes)
-    runtime.record_metrics(metrics, report)
+    wiring.record_metrics(metrics, report)
     by_id = {r["messageId"]: r for r in records}
     for message_id, verdict in list(verdicts.items()):
         if verdict.status != "fatal":

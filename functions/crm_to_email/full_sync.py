@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crm_to_email import runtime
+from journeysync.destinations import wiring
 
 logger = Logger()
 metrics = Metrics()
@@ -23,10 +23,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     from journeysync.aws import client
     from journeysync.destinations.sync import full_sync
 
-    settings = runtime.settings()
+    settings = wiring.settings()
     force = isinstance(event, dict) and bool(event.get("force"))
     result = full_sync(
-        runtime.syncer(),
+        wiring.syncer(),
         client("dynamodb"),
         settings.table_name,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,

@@ -14,9 +14,8 @@ metrics = Metrics(service="journey_sweep")
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from pos_to_crm.app import deps
-
     from journeysync.profile.process import sweep
+    from journeysync.profile.wiring import deps
 
     def time_left() -> float:
         return float(context.get_remaining_time_in_millis()) / 1000.0

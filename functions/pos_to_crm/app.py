@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -10,31 +9,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 if TYPE_CHECKING:
     from journeysync.models.events import CustomerEvent
-    from journeysync.profile.process import Deps
     from journeysync.profile.resolve import Outcome
 
 logger = Logger(service="pos_to_crm")
 metrics = Metrics(service="pos_to_crm")
-
-
-@cache
-def deps() -> Deps:
-    """Built once per sandbox, on first use (settings, clients, config)."""
-    from journeysync.aws import client
-    from journeysync.config.loader import cached_config
-    from journeysync.profile.process import Deps
-    from journeysync.profile.publish import Publisher
-    from journeysync.profile.settings import pos_to_crm_settings
-    from journeysync.store.profiles import ProfileStore
-
-    settings = pos_to_crm_settings()
-    return Deps(
-        store=ProfileStore(settings.table_name, client("dynamodb")),
-        config=cached_config(str(settings.config_dir) if settings.config_dir else None),
-        publisher=Publisher(settings.bus_name, client("events")),
-        dlq_url=settings.events_dlq_url or None,
-        archive_bucket=settings.archive_bucket,
-    )
 
 
 def _log(event: CustomerEvent, outcome: Outcome) -> None:
@@ -55,6 +33,7 @@ def _log(event: CustomerEvent, outcome: Outcome) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from journeysync.profile.process import process_events
+    from journeysync.profile.wiring import deps
 
     report = process_events(event, context, deps(), on_outcome=_log)
     for status in ("applied", "unchanged", "anonymous", "suppressed", "forgotten"):

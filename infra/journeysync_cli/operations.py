@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from journeysync_cli.local.state import StackInfo
+from journeysync_cli.state import StackInfo
 
 # vendor → what the secret is and where to find it (the value is stored as a plain string, never JSON)
 WEBHOOK_SECRETS = {

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.state import StackInfo
+    from journeysync_cli.state import StackInfo
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,7 +30,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def connect_or_exit() -> StackInfo:
     """The stack every operator command talks to (the running local one, else the deployed one), or a clean exit."""
-    from journeysync_cli.local.state import StackNotFoundError, connect
+    from journeysync_cli.state import StackNotFoundError, connect
 
     try:
         return connect()

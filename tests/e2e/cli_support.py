@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures import StartStack
 
 
@@ -42,16 +40,3 @@ def cli(*args: str, input: str | None = None) -> Any:
     result = CliRunner().invoke(app, list(args), input=input)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout) if "--json" in args else result.output
-
-
-def cli_process(*args: str) -> Any:
-    """Run `journeysync ARGS` in its own process, as an operator would (it finds the stack by the state file).
-
-    Use it while handlers may be running: the local runtime redirects the process-wide
-    sys.stdout around each invocation, which races with CliRunner's capture in this process.
-    """
-    done = subprocess.run(
-        [sys.executable, "-m", "journeysync_cli.main", *args], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout) if "--json" in args else done.stdout

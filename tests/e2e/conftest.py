@@ -3,8 +3,9 @@
 `local_stack` runs the repository's template.yaml; `start_local_stack(template=..., **options)`
 starts any other template (a fixture template, or a modified copy) and stops it after the
 test. Each stack gets a unique namespace, so several stacks share one moto server safely.
-Startup is a few hundred milliseconds: resources are created with direct API calls and
-handlers import once per test process.
+Startup is a few hundred milliseconds: resources are created with direct API calls, and a
+function's worker process starts only when it is first invoked (forked from a fork server
+that has imported the shared libraries once per test process).
 
     def test_webhook_reaches_the_profile(local_stack):
         requests.post(f"{local_stack.url}/webhooks/cloudevents", ...)
@@ -24,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journeysync_local.moto_server import MotoEndpoint
+from journeysync_local.stack import LocalStack
 
-from journeysync_cli.local.moto_server import MotoEndpoint
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.cli_support import cli_stack as cli_stack  # a fixture the CLI tests share
 from tests.e2e.fixtures import FIXTURE_TEMPLATE, StartStack
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
+from journeysync_local.stack import LocalStack
+from journeysync_local.vendor_standin import Recorded, VendorStandIn
 
 from journeysync.store.profiles import ProfileStore
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.vendor_standin import Recorded, VendorStandIn
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 from tests.e2e.cli_support import cli
 

@@ -6,8 +6,8 @@ import json
 import time
 
 import pytest
+from journeysync_local.stack import LocalStack
 
-from journeysync_cli.local.stack import LocalStack
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 
 pytestmark = pytest.mark.e2e

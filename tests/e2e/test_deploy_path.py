@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
+from journeysync_local.template import repo_root
 from typer.testing import CliRunner
 
 from journeysync.vendors.cloudevents import sign
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.local.template import repo_root
 from journeysync_cli.main import app
 from tests.deploy_parameters import DEPLOY_PARAMETERS
 from tests.e2e.fixtures import StartStack

@@ -6,15 +6,15 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
 from journeysync.identity import IdentityKey
 from journeysync.models import CustomerEvent, CustomerUpdated, IdentityKeys, MembershipPurchased, Money
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
-from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.main import app
-from tests.e2e.cli_support import cli, cli_process
+from tests.e2e.cli_support import cli
 
 pytestmark = pytest.mark.e2e
 
@@ -66,8 +66,8 @@ def test_a_poison_message_is_dead_lettered_with_its_reason_listed_and_replayed_a
                                   ["dlq", "redrive", "--queue", "EventsDLQ"], input="n\n")
     assert declined.exit_code == 1 and cli_stack.queue_depths([dlq])[dlq]["visible"] == 1  # asked, nothing moved
 
-    # in its own process, as an operator runs it: the replayed event is processed while the command still runs
-    [summary] = cli_process("dlq", "redrive", "--queue", "EventsDLQ", "--yes", "--json")
+    # the replayed event is processed while the command still runs and prints
+    [summary] = cli("dlq", "redrive", "--queue", "EventsDLQ", "--yes", "--json")
     assert summary == {"queue": "EventsDLQ", "source": "EventsQueue", "moved": 1, "errors": []}
     cli_stack.wait_idle(timeout=20)
     owner = store.owner_of(IdentityKey("email", "poison@example.org"))

@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from journeysync_local.ses_engagement import Readers, SesEngagementEmitter
+from journeysync_local.stack import LocalStack
+from journeysync_local.template import repo_root
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.config.loader import load_config
 from journeysync.engagement.send import Campaign, SesCampaignSender, send_campaigns
@@ -22,10 +26,6 @@ from journeysync.models.events import ConsentChanged, CustomerEvent, IdentityKey
 from journeysync.queueing import send_events
 from journeysync.segments import SegmentEngine
 from journeysync.store.profiles import ProfileStore
-from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.local.template import repo_root
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 
 pytestmark = pytest.mark.e2e

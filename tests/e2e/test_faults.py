@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
 
 from journeysync.store.profiles import ProfileStore
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e

@@ -11,12 +11,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from journeysync_local.stack import LocalStack
 
 from journeysync.models.events import CustomerEvent, CustomerUpdated, IdentityKeys
 from journeysync.profile.view import find
 from journeysync.queueing import send_events
 from journeysync.store.profiles import ProfileStore
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures import StartStack
 from tests.fuzz import make_target, run_fuzz
 

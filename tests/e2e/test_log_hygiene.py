@@ -10,9 +10,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 import requests
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
 from tests.events import samples
 
 pytestmark = pytest.mark.e2e

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from journeysync_local.stack import LocalStack
 from typer.testing import CliRunner
 
 from journeysync.identity import IdentityKey
@@ -23,8 +24,7 @@ from journeysync.models import (
 from journeysync.models.events import LineItem
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
-from journeysync_cli.local.stack import LocalStack
-from tests.e2e.cli_support import cli_process
+from tests.e2e.cli_support import cli
 
 pytestmark = pytest.mark.e2e
 
@@ -121,8 +121,8 @@ def test_profile_get_shows_the_profile_and_forget_erases_it_everywhere(cli_stack
     human = runner.invoke(app, ["profile", "get", "--email", "ANN.LEE@example.com"])
     assert human.exit_code == 0 and "can book online: yes" in human.output
 
-    # forget publishes, so handlers run while it prints: run it in its own process, as an operator would
-    summary = cli_process("forget", "--email", "ann.lee@example.com", "--json")
+    # forget publishes, so handlers run while it prints
+    summary = cli("forget", "--email", "ann.lee@example.com", "--json")
     removed = summary["removed"]
     assert removed["archived_payloads"] == 1 and removed["customer_forgotten_published"] is True
     cli_stack.wait_idle(timeout=20)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 from typer.testing import CliRunner
 
 from journeysync.identity import IdentityKey
@@ -25,9 +27,7 @@ from journeysync.models import ConsentChanged, CustomerEvent, IdentityKeys, Memb
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
 from journeysync_cli.main import app
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 from tests.events import load_sample
 
@@ -174,7 +174,7 @@ def test_reconcile_repairs_tampered_destinations_and_dropped_webhooks_and_a_seco
 
 
 def test_the_demo_step_tampers_reconciles_and_the_second_run_is_clean(stack: LocalStack, standin: VendorStandIn) -> None:
-    from journeysync_cli.demo.reconcile_step import tamper_and_reconcile
+    from journeysync_local.demo.reconcile_step import tamper_and_reconcile
 
     _members(stack)
     result = tamper_and_reconcile(stack, standin, missing=1, strangers=1, unsubscribes=1, dropped=1)

@@ -21,9 +21,9 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from journeysync_local.moto_server import LOCAL_REGION, start_moto_process
 
 from journeysync.vendors.cloudevents import sign
-from journeysync_cli.local.moto_server import LOCAL_REGION, start_moto_process
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from journeysync_local.stack import LocalStack
 
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures.effects import effects
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from journeysync_local.stack import LocalStack
+from journeysync_local.template import load_template
 
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.local.template import load_template
 from tests.e2e.fixtures import FIXTURE_TEMPLATE, StartStack
 from tests.e2e.fixtures.effects import effects
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
 
 from journeysync.alerts.links import rating_links
 from journeysync.alerts.store import AlertStore
@@ -18,7 +19,6 @@ from journeysync.models.events import CustomerEvent, CustomerUpdated, IdentityKe
 from journeysync.profile.view import find
 from journeysync.queueing import send_events
 from journeysync.store.profiles import ProfileStore
-from journeysync_cli.local.stack import LocalStack
 from tests.browser import Browser, chromium_path
 from tests.survey_support import links_in, outbox
 

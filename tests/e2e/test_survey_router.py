@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
 
 from journeysync.alerts.model import Alert
 from journeysync.alerts.store import AlertStore
-from journeysync_cli.local.stack import LocalStack
 from tests.survey_support import delighted_body, links_in, outbox, post_delighted
 
 pytestmark = pytest.mark.e2e

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.identity import IdentityKey
 from journeysync.store.profiles import ProfileStore
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 from tests.events import api_answer, load_sample
 

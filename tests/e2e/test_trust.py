@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
 
 from journeysync.identity import IdentityKey
 from journeysync.models.customer import Customer
@@ -19,7 +20,6 @@ from journeysync.profile.view import find, view
 from journeysync.queueing import dead_letter
 from journeysync.store import ProfileStore
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
 from tests.e2e.cli_support import cli_process
 from tests.events import ROOT
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from journeysync_local.stack import LocalStack, vendor_secrets
+from journeysync_local.template import repo_root
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.local.stack import LocalStack, vendor_secrets
-from journeysync_cli.local.template import repo_root
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e
@@ -86,7 +86,7 @@ MAILCHIMP_BATCH = r"^/3\.0/lists/L1/?$"
 
 @pytest.mark.timeout(300)
 def test_a_mailchimp_outage_loses_nothing_and_every_member_arrives_after_it(
-    start_local_stack: StartStack, hubspot: VendorStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start_local_stack: StartStack, hubspot: VendorStandIn, tmp_path: Path
 ) -> None:
     mailchimp = hubspot  # one stand-in plays any vendor
     config = tmp_path / "config"
@@ -94,12 +94,14 @@ def test_a_mailchimp_outage_loses_nothing_and_every_member_arrives_after_it(
     segments = yaml.safe_load((config / "segments.yaml").read_text())
     segments["destinations"]["mailchimp"] = {"enabled": True, "list_id": "L1"}
     (config / "segments.yaml").write_text(yaml.safe_dump(segments))
-    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_BASE_URL", f"{mailchimp.url}/3.0")
-    monkeypatch.setenv("JOURNEYSYNC_MAILCHIMP_API_KEY", "key-us1")
     mailchimp.inject(MAILCHIMP_BATCH, "429", times=2, retry_after=1)
     mailchimp.inject(MAILCHIMP_BATCH, "500", times=2)
     mailchimp.inject(MAILCHIMP_BATCH, "timeout", times=1, hang_seconds=12)
-    stack = start_local_stack(config_dir=config, visibility_scale=0.02)
+    stack = start_local_stack(
+        config_dir=config,
+        visibility_scale=0.02,
+        function_env={"JOURNEYSYNC_MAILCHIMP_BASE_URL": f"{mailchimp.url}/3.0", "JOURNEYSYNC_MAILCHIMP_API_KEY": "key-us1"},
+    )
     for n, email in enumerate(MEMBERS):
         assert _membership(stack, email, n) == 200
         assert (

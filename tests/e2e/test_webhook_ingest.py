@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import requests
+from journeysync_local.stack import LocalStack
 
 from journeysync.identity import IdentityKey
 from journeysync.vendors.cloudevents import sign
-from journeysync_cli.local.stack import LocalStack
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e

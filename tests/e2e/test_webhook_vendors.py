@@ -16,10 +16,10 @@ import requests
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.vendors import REGISTRY, adapter_for
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
-from journeysync_cli.vendor_standin import VendorStandIn
 from tests.e2e.fixtures import StartStack
 from tests.events import ROOT, samples
 

@@ -27,9 +27,8 @@ class _Context:
 
 @pytest.fixture
 def hop(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    from crm_to_email import runtime
-
     from journeysync.config import load_config
+    from journeysync.destinations import wiring
     from journeysync.segments import SegmentEngine
 
     ses = aws.client("sesv2")
@@ -41,11 +40,11 @@ def hop(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
     dlq = aws.client("sqs").create_queue(QueueName="crm-dlq-it")["QueueUrl"]
     monkeypatch.setenv("JOURNEYSYNC_SES_CONTACT_LIST", "members-it")
     monkeypatch.setenv("JOURNEYSYNC_CRM_TO_EMAIL_DLQ_URL", dlq)
-    runtime.settings.cache_clear()
-    runtime.syncer.cache_clear()
+    wiring.settings.cache_clear()
+    wiring.syncer.cache_clear()
     yield {"ses": ses, "dlq": dlq, "table": aws.table, "ddb": aws.client("dynamodb"), "sqs": aws.client("sqs")}
-    runtime.settings.cache_clear()
-    runtime.syncer.cache_clear()
+    wiring.settings.cache_clear()
+    wiring.syncer.cache_clear()
 
 
 def _topics(ses: Any, email: str) -> tuple[dict[str, str], bool]:
@@ -97,10 +96,11 @@ def test_a_destination_outage_fails_only_the_records_it_touched(
     hop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botocore.exceptions import ClientError
-    from crm_to_email import runtime
     from crm_to_email.app import lambda_handler
 
-    ses_dest = runtime.syncer().destinations[0]
+    from journeysync.destinations import wiring
+
+    ses_dest = wiring.syncer().destinations[0]
 
     def throttled(**kw: Any) -> Any:
         raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}, "CreateContact")

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from journeysync_local.template import load_template, repo_root
 
 from journeysync.alerts.routing import assignee, normalise, route
 from journeysync.config.loader import load_config
 from journeysync.config.routing import RoutingConfig
 from journeysync.errors import BadInputError
 from journeysync.models.customer import Customer, JourneyPosition, Profile, RatingSummary
-from journeysync_cli.local.template import load_template, repo_root
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

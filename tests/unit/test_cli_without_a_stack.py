@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import typer.main
+from journeysync_local.moto_server import MotoEndpoint
 from typer.testing import CliRunner
 
-from journeysync_cli.local.moto_server import MotoEndpoint
 from journeysync_cli.main import app
 
 # commands that need no stack (they start one, or read only local files)

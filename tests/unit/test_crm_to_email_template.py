@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from journeysync_local.template import load_template
+
 from journeysync.config import load_config
 from journeysync.destinations.model import ContactState
 from journeysync.destinations.state import bump_version, get_states, put_state, state_from_item, state_item
 from journeysync.segments import SegmentEngine
-from journeysync_cli.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = load_template(ROOT / "template.yaml")["Resources"]

@@ -7,8 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from journeysync_cli.local.template import load_template, resources_of_type
+from journeysync_local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_ONLY = {"typer", "rich"}

@@ -13,8 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-
-from journeysync_cli.local.template import load_template, repo_root
+from journeysync_local.template import load_template, repo_root
 
 ROOT = repo_root()
 TEMPLATE_TEXT = (ROOT / "template.yaml").read_text()

@@ -11,9 +11,9 @@ from functools import cache
 from typing import Any
 
 import pytest
+from journeysync_local.template import load_template, repo_root
+from journeysync_local.translate import parameter_values, translate
 
-from journeysync_cli.local.template import load_template, repo_root
-from journeysync_cli.local.translate import parameter_values, translate
 from tests.deploy_parameters import DEPLOY_PARAMETERS
 
 # Actions AWS does not let a policy scope to a resource: "*" is the only valid Resource for them.

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.connectors.http import HttpConnector, VendorRetriableError
-from journeysync_cli.vendor_standin import VendorStandIn
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from journeysync_local.template import load_template, resources_of_type
 
 from journeysync.vendors import REGISTRY
-from journeysync_cli.local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 

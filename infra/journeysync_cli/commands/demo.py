@@ -12,7 +12,7 @@ import typer
 from journeysync_cli.output import console, fail, print_json
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.stack import LocalStack
+    from journeysync_local.stack import LocalStack
 
 
 def register(app: typer.Typer) -> None:
@@ -25,10 +25,9 @@ def register(app: typer.Typer) -> None:
         drain_timeout: Annotated[float, typer.Option(help="seconds to wait for every queue to drain")] = 120.0,
     ) -> None:
         """Play a day of the Riverside Museum as signed vendor webhooks; exit 1 if anything was lost or dead-lettered."""
+        from journeysync_local.demo.play import DemoRun, summarise
+        from journeysync_local.demo.report import write_report
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from journeysync_cli.demo.play import DemoRun, summarise
-        from journeysync_cli.demo.report import write_report
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         started = time.monotonic()
@@ -61,12 +60,12 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[yellow]warning[/]: {exc}")
             if not as_json:
                 console.print("==> tampering with the SES list and dropping webhooks, then reconciling")
-            from journeysync_cli.demo.reconcile_step import tamper_and_reconcile
+            from journeysync_local.demo.reconcile_step import tamper_and_reconcile
 
             reconciled = tamper_and_reconcile(stack, run.standin)
             if not as_json:
                 console.print("==> mailing a week of campaigns within the contact-pressure cap; readers open them")
-            from journeysync_cli.demo.engagement_step import play_engagement_week
+            from journeysync_local.demo.engagement_step import play_engagement_week
 
             engagement = play_engagement_week(stack, seed=seed)
             summary = summarise(run, day, started)
@@ -94,16 +93,15 @@ def register(app: typer.Typer) -> None:
 def _journey_report(stack: LocalStack, path: Path) -> Path:
     """The journey analytics report of the day (issue 9), from the stack's own table."""
     from journeysync_cli.commands.report import write_journey_report
-    from journeysync_cli.local.state import from_state
+    from journeysync_cli.state import from_state
 
     # the stack's own client: the demo never points this process's environment at its moto server
     return write_journey_report(from_state(stack.describe()), path, client=stack.client("dynamodb"))
 
 
 def _print(s: object, report: Path) -> None:
+    from journeysync_local.demo.play import Summary
     from rich.table import Table
-
-    from journeysync_cli.demo.play import Summary
 
     assert isinstance(s, Summary)
     table = Table(title="A day at the Riverside Museum", show_header=False)

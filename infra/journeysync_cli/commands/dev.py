@@ -12,7 +12,7 @@ import typer
 from journeysync_cli.output import connect_or_exit, console, fail, print_json
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.functions import LogLine
+    from journeysync_local.functions import LogLine
 
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
@@ -76,10 +76,10 @@ def register(app: typer.Typer) -> None:
         import signal
         import threading
 
+        from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack, TemplateError
         from rich.console import Console
 
-        from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack, TemplateError
-        from journeysync_cli.local.state import default_path
+        from journeysync_cli.state import default_path
 
         # handlers' stdout is redirected into the log sink while they run, so log lines must go to the real
         # stdout, or printing one would feed it back into the sink
@@ -163,8 +163,7 @@ def _read_event(spec: str | None) -> Any:
 
 def _invoke_local(url: str | None, token: str | None, function: str, payload: Any) -> Any:
     import requests
-
-    from journeysync_cli.local.control import TOKEN_HEADER
+    from journeysync_local.control import TOKEN_HEADER
 
     if not url or not token:
         fail("the running local stack has no control endpoint (restart `journeysync dev`)")

@@ -62,7 +62,7 @@ def _play_locally(stack: Any, cfg: Any, message_ids: list[str], now: datetime) -
 
     Opens and clicks land at each reader's next habitual hours, so some are later than now.
     """
-    from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
+    from journeysync_local.ses_engagement import Readers, SesEngagementEmitter
 
     emitter = SesEngagementEmitter.for_state(stack, Readers(zone=cfg.engagement.timezone))
     return emitter.emit(sent_at=now, until=now + timedelta(days=3), only=set(message_ids)).events

@@ -19,7 +19,7 @@ FUNCTION = "ReconcileFunction"
 
 
 def run_local(stack: Any, *, dry_run: bool) -> dict[str, Any]:
-    """Run one pass in-process against a local stack (`journeysync_cli.local.state.StackInfo`)."""
+    """Run one pass in-process against a local stack (`journeysync_cli.state.StackInfo`)."""
     env = stack.function_env(FUNCTION)
     if not env:
         fail(f"the local stack {stack.name} has no {FUNCTION}: is template.yaml current?")

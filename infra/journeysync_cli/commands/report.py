@@ -11,7 +11,7 @@ from journeysync_cli.output import console, fail, print_json
 
 if TYPE_CHECKING:
     from journeysync.analytics.model import JourneyReport
-    from journeysync_cli.local.state import StackInfo
+    from journeysync_cli.state import StackInfo
 
 
 def build_stack_report(
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Journey analytics: funnels, SLA breaches, abandonment, detractor hotspots, list overlap, sync freshness."""
         from journeysync.errors import ConfigError
-        from journeysync_cli.local.state import StackNotFoundError, connect
+        from journeysync_cli.state import StackNotFoundError, connect
 
         try:
             stack = connect()

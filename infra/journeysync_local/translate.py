@@ -12,7 +12,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from journeysync_cli.local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
+from journeysync_local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
 
 
 class TemplateError(Exception):

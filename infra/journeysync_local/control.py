@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.stack import LocalStack
+    from journeysync_local.stack import LocalStack
 
 TOKEN_HEADER = "x-journeysync-control-token"  # noqa: S105 - a header name
 
@@ -42,7 +42,7 @@ class ControlServer:
         self._server.server_close()
 
     def dispatch(self, action: str, target: str, event: Any) -> tuple[int, Any]:
-        from journeysync_cli.local.functions import HandlerFailedError
+        from journeysync_local.functions import HandlerFailedError
 
         try:
             if action == "invoke":

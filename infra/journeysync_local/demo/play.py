@@ -22,9 +22,9 @@ from typing import Any
 import requests
 
 from journeysync.vendors import adapter_for
-from journeysync_cli.demo.scenario import Day, Delivery, build_day
-from journeysync_cli.local.stack import PATH_TOKEN_VENDORS, LocalStack
-from journeysync_cli.vendor_standin import VendorStandIn
+from journeysync_local.demo.scenario import Day, Delivery, build_day
+from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 
 
 @dataclass
@@ -107,10 +107,10 @@ class DemoRun:
         self.stack: LocalStack | None = None
         self.replies: list[tuple[Delivery, int, dict[str, Any], str]] = []  # delivery, status, body, request id
 
-    def start(self) -> LocalStack:
+    def start(self, **stack_options: Any) -> LocalStack:
         self.standin.start()
         params = {"SquareApiUrl": self.standin.url, "EventbriteApiUrl": f"{self.standin.url}/v3", "ShopifyApiUrl": f"{self.standin.url}/admin/api/2025-10"}
-        self.stack = LocalStack(parameters=params, moto_process=True).start()
+        self.stack = LocalStack(parameters=params, moto_process=True, **stack_options).start()
         return self.stack
 
     def stop(self) -> None:

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from journeysync_cli.local.moto_server import LOCAL_ACCOUNT
+from journeysync_local.moto_server import LOCAL_ACCOUNT
 
 # API Gateway HTTP APIs pass these bodies as text; every other content type (including
 # application/x-www-form-urlencoded and a missing content type) arrives base64-encoded.

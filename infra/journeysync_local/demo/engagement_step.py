@@ -2,7 +2,7 @@
 
 Call after the day has drained:
 
-    from journeysync_cli.demo.engagement_step import play_engagement_week
+    from journeysync_local.demo.engagement_step import play_engagement_week
     result = play_engagement_week(stack)
 
 Over the past six days it mails, through the stack's SES configuration set and within
@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journeysync_cli.local.stack import LocalStack
+from journeysync_local.stack import LocalStack
 
 WEEK = (
     (0, (("museum-weekly", "division-museum", "museum", "museum"),
@@ -37,7 +37,7 @@ def play_engagement_week(stack: LocalStack, seed: int = 7) -> dict[str, Any]:
     from journeysync.engagement.store import EngagementStore
     from journeysync.segments import SegmentEngine
     from journeysync.store.profiles import ProfileStore
-    from journeysync_cli.local.ses_engagement import Readers, SesEngagementEmitter
+    from journeysync_local.ses_engagement import Readers, SesEngagementEmitter
 
     config = load_config(stack.config_dir)
     table, ddb = stack.resources["Table"], stack.client("dynamodb")

@@ -36,6 +36,9 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> MotoEndpoint:
     from moto.server import ThreadedMotoServer
     from werkzeug.serving import WSGIRequestHandler
 
+    from journeysync_local import moto_faithful
+
+    moto_faithful.apply()
     WSGIRequestHandler.disable_nagle_algorithm = True  # see _SERVE
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call drowns handler logs
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -48,6 +51,7 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> MotoEndpoint:
 # milliseconds to every AWS call (measured 4.4 → 3.3 ms per PutItem with it off)
 _SERVE = (
     "import sys; from werkzeug.serving import WSGIRequestHandler; WSGIRequestHandler.disable_nagle_algorithm = True; "
+    "from journeysync_local import moto_faithful; moto_faithful.apply(); "
     "from moto.server import main; main(['-H', sys.argv[1], '-p', sys.argv[2]])"
 )
 

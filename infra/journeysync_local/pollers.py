@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from journeysync_cli.local.moto_server import LOCAL_REGION
+from journeysync_local.moto_server import LOCAL_REGION
 
 IDLE_WAIT_SECONDS = 1
 
@@ -35,6 +35,7 @@ class MappingSpec:
     batch_size: int = 10
     batching_window: float = 0.0
     report_failures: bool = False
+    maximum_concurrency: int = 0  # ScalingConfig.MaximumConcurrency (0: only the function's own limit)
     enabled: bool = True
     kind: str = "sqs"  # "sqs": Lambda SQS records; "eventbridge": one EventBridge event per invoke
 
@@ -113,7 +114,12 @@ def failed_ids(result: Any, batch_ids: set[str]) -> set[str] | None:
 
 
 class Poller:
-    """One thread per mapping: receive → invoke → delete, until stopped."""
+    """Receive → invoke → delete, until stopped, on up to `concurrency` batches at once.
+
+    Like Lambda's SQS pollers it scales with the backlog: one long-polling thread while the
+    queue is quiet; each thread that receives messages starts another (up to `concurrency`),
+    and an extra thread that finds the queue empty ends.
+    """
 
     def __init__(
         self,
@@ -121,20 +127,36 @@ class Poller:
         sqs: Any,
         invoke: Callable[[MappingSpec, Any, list[dict[str, Any]]], Any],
         on_error: Callable[[str], None],
+        concurrency: int = 1,
     ) -> None:
         self.spec = spec
         self._sqs = sqs
         self._invoke = invoke
         self._on_error = on_error
+        self.concurrency = max(1, concurrency)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poller-{spec.logical_id}", daemon=True)
-        self.busy = False
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._busy = 0
+        self.peak_concurrency = 0
         self.batches = 0
         self.records_ok = 0
         self.records_failed = 0
 
+    @property
+    def busy(self) -> bool:
+        return self._busy > 0
+
     def start(self) -> None:
-        self._thread.start()
+        self._spawn(primary=True)
+
+    def _spawn(self, primary: bool = False) -> None:
+        with self._lock:
+            if not primary and self._threads >= self.concurrency:
+                return
+            self._threads += 1
+            name = f"poller-{self.spec.logical_id}-{self._threads}"
+        threading.Thread(target=self._run, args=(primary,), name=name, daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -172,23 +194,33 @@ class Poller:
             messages += got
         return messages
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                messages = self._receive()
-            except Exception as exc:
-                if self._stop.is_set():
-                    return
-                self._on_error(f"{self.spec.logical_id}: receive failed: {exc}")
-                self._stop.wait(1)
-                continue
-            if not messages or self._stop.is_set():
-                continue  # received after stop: the messages reappear after their visibility timeout
-            self.busy = True
-            try:
-                self._process(messages)
-            finally:
-                self.busy = False
+    def _run(self, primary: bool) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    messages = self._receive()
+                except Exception as exc:
+                    if self._stop.is_set():
+                        return
+                    self._on_error(f"{self.spec.logical_id}: receive failed: {exc}")
+                    self._stop.wait(1)
+                    continue
+                if not messages and not primary:
+                    return  # the backlog is gone: scale back in
+                if not messages or self._stop.is_set():
+                    continue  # received after stop: the messages reappear after their visibility timeout
+                with self._lock:
+                    self._busy += 1
+                    self.peak_concurrency = max(self.peak_concurrency, self._busy)
+                self._spawn()
+                try:
+                    self._process(messages)
+                finally:
+                    with self._lock:
+                        self._busy -= 1
+        finally:
+            with self._lock:
+                self._threads -= 1
 
     def _process(self, messages: list[dict[str, Any]]) -> None:
         spec = self.spec

@@ -2,7 +2,7 @@
 
 Call after the day has drained (the stack's Square/Shopify API URLs point at `standin`):
 
-    from journeysync_cli.demo.reconcile_step import tamper_and_reconcile
+    from journeysync_local.demo.reconcile_step import tamper_and_reconcile
     result = tamper_and_reconcile(run.stack, run.standin)
 
 It deletes `missing` SES contacts, adds `strangers` that would receive mail, unsubscribes
@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journeysync_cli.local.stack import LocalStack
-from journeysync_cli.vendor_standin import VendorStandIn
+from journeysync_local.stack import LocalStack
+from journeysync_local.vendor_standin import VendorStandIn
 
 
 def _opted_in_contacts(stack: LocalStack, limit: int) -> list[dict[str, Any]]:

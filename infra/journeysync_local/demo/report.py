@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping
 from pathlib import Path
 
-from journeysync_cli.demo.play import Summary
+from journeysync_local.demo.play import Summary
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1b1b1b;line-height:1.4}

@@ -150,7 +150,7 @@ def connect(path: Path | None = None, stack_name: str | None = None, apply: bool
     """
     data = read(path)
     if data is not None:
-        from journeysync_cli.local.moto_server import point_boto3_at
+        from journeysync_local.moto_server import point_boto3_at
 
         point_boto3_at(data["moto_url"])
         info = from_state(data)

@@ -6,7 +6,6 @@ it starts comes from the template: change the template and the local stack chang
 
 from __future__ import annotations
 
-import bisect
 import logging
 import os
 import threading
@@ -17,24 +16,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journeysync_cli.local import state
-from journeysync_cli.local.functions import FunctionRunner, FunctionSpec, HandlerFailedError, Invocation, LogLine
-from journeysync_cli.local.gateway import Gateway, Route, compile_route
-from journeysync_cli.local.moto_server import (
+from journeysync_cli import state
+from journeysync_local.functions import (
+    DEFAULT_CONCURRENCY,
+    FunctionRunner,
+    FunctionSpec,
+    HandlerFailedError,
+    Invocation,
+    LogLine,
+)
+from journeysync_local.gateway import Gateway, Route, compile_route
+from journeysync_local.moto_server import (
     LOCAL_REGION,
     MotoEndpoint,
     point_boto3_at,
     start_moto,
     start_moto_process,
 )
-from journeysync_cli.local.pollers import MappingSpec, Poller
-from journeysync_cli.local.provision import Physical, Provisioner, ScheduleSpec, aws_client, looks_like_email
-from journeysync_cli.local.scheduler import Scheduler, scheduled_event
-from journeysync_cli.local.template import load_template, repo_root
-from journeysync_cli.local.translate import TemplateError, parameter_values, translate
+from journeysync_local.pollers import MappingSpec, Poller
+from journeysync_local.provision import Physical, Provisioner, ScheduleSpec, aws_client, looks_like_email
+from journeysync_local.scheduler import Scheduler, scheduled_event
+from journeysync_local.template import load_template, repo_root
+from journeysync_local.translate import TemplateError, parameter_values, translate
 
 if TYPE_CHECKING:
-    from journeysync_cli.local.control import ControlServer
+    from journeysync_local.control import ControlServer
 
 # Vendors whose webhook secret the local stack always creates (JOURNEYSYNC_<VENDOR>_SECRET or a dev default).
 VENDORS = ("square", "shopify", "eventbrite", "tickettailor", "typeform", "delighted", "mailchimp", "cloudevents")
@@ -56,6 +62,11 @@ def local_parameters(root: Path) -> dict[str, str]:
 
     path = root / "infra" / "local-parameters.json"
     return {str(k): str(v) for k, v in json.loads(path.read_text()).items()} if path.is_file() else {}
+
+
+def parse_trace_header(header: str) -> dict[str, str]:
+    """`Root=1-…;Parent=…;Sampled=0` → its fields."""
+    return dict(part.split("=", 1) for part in header.split(";") if "=" in part)
 
 
 def dev_secret(vendor: str) -> str:
@@ -96,6 +107,8 @@ class LocalStack:
         pollers_for: set[str] | None = None,
         moto_process: bool = False,
         attach: bool = False,
+        function_env: dict[str, str] | None = None,
+        record_aws_calls: bool = False,
     ) -> None:
         self.template_path = Path(template_path) if template_path else repo_root() / "template.yaml"
         self.template_path = self.template_path.resolve()
@@ -118,13 +131,16 @@ class LocalStack:
         self._moto_process = moto_process
         # attach: the moto server (moto_url) already holds this stack's resources — a restart picks them up
         self.attach = attach
+        # variables every function gets on top of the template's (what a deploy-time override would set)
+        self._function_env = dict(function_env or {})
+        # keep every AWS call's parameters and reply on its Invocation (the cost bench prices them)
+        self._record_aws_calls = record_aws_calls
         self.moto: MotoEndpoint | None = None
         self.logs: list[LogLine] = []
         self.errors: list[str] = []
         self.notes: list[str] = []
         self.invocations: list[Invocation] = []
-        self._starts: list[float] = []
-        self._message_roots: dict[str, frozenset[str]] = {}
+        self._segment_roots: dict[str, frozenset[str]] = {}
         self._lineage_lock = threading.Lock()
         self.physical: dict[str, Physical] = {}
         self.functions: dict[str, FunctionSpec] = {}
@@ -293,12 +309,14 @@ class LocalStack:
         self.functions = self._function_specs(cfn, prov)
         self.outputs = self._outputs(cfn, prov)
         self._create_vendor_secrets()
-        self.runner = FunctionRunner(self.id, self.functions, self._log, self._record_invocation)
-        self.runner.load_all()
+        self.runner = FunctionRunner(
+            self.id, self.functions, self._log, self._record_invocation, record_calls=self._record_aws_calls
+        )
+        self.runner.check_all()
         self.mappings = self._mappings(cfn, prov)
         sqs = self.client("sqs")
         self._pollers = [
-            Poller(m, sqs, self._poller_invoke, self.errors.append)
+            Poller(m, sqs, self._poller_invoke, self.errors.append, self._poller_concurrency(m))
             for m in self.mappings
             if m.enabled and (self._pollers_for is None or m.function in self._pollers_for)
         ]
@@ -309,7 +327,7 @@ class LocalStack:
         self.scheduler.start()
         self.started = True
         if self.state_file is not None:
-            from journeysync_cli.local.control import ControlServer
+            from journeysync_local.control import ControlServer
 
             self.control = ControlServer(self).start()
             state.write(self.state_file, self.describe())
@@ -385,6 +403,7 @@ class LocalStack:
             memory = int(props.get("MemorySize", 128))
             env = {
                 **base,
+                **self._function_env,
                 "AWS_LAMBDA_FUNCTION_NAME": name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -416,6 +435,7 @@ class LocalStack:
                 timeout=int(props.get("Timeout", 3)),
                 memory=memory,
                 env=env,
+                concurrency=int(props.get("ReservedConcurrentExecutions") or DEFAULT_CONCURRENCY),
             )
         for address in sorted(emails):
             prov.verify_email(address)
@@ -467,6 +487,7 @@ class LocalStack:
                     batch_size=int(props.get("BatchSize", 10)),
                     batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
                     report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    maximum_concurrency=int((props.get("ScalingConfig") or {}).get("MaximumConcurrency") or 0),
                     enabled=str(props.get("Enabled", True)).lower() != "false",
                 )
             )
@@ -492,27 +513,29 @@ class LocalStack:
     def _record_invocation(self, record: Invocation) -> None:
         with self._lineage_lock:
             self.invocations.append(record)
-            self._starts.append(record.start)
+            self._segment_roots[record.segment] = record.roots
 
-    def _roots_of_message(self, message: dict[str, Any]) -> frozenset[str]:
-        """The webhooks (gateway request ids) whose processing sent `message`.
+    def _poller_concurrency(self, mapping: MappingSpec) -> int:
+        """Lambda scales an SQS mapping up to its MaximumConcurrency, never past the function's own."""
+        limit = self.functions[mapping.function].concurrency
+        return min(limit, mapping.maximum_concurrency) if mapping.maximum_concurrency else limit
 
-        Invocations never overlap (one lock), so the invocation whose time window contains
-        the message's SentTimestamp is the one that sent it.
+    def _lineage(self, messages: list[dict[str, Any]]) -> tuple[frozenset[str], str | None]:
+        """The webhooks whose processing sent `messages`, and the trace to continue (when they share one).
+
+        Every AWS call of an invocation carries its trace header (`Root=…;Parent=<segment>`), which
+        SQS keeps as the message's AWSTraceHeader and EventBridge hands to its targets: the Parent
+        names exactly the invocation that sent the message.
         """
-        mid = message.get("MessageId", "")
+        roots: set[str] = set()
+        trace_roots: set[str] = set()
         with self._lineage_lock:
-            if mid in self._message_roots:
-                return self._message_roots[mid]
-            sent = int((message.get("Attributes") or {}).get("SentTimestamp", 0)) / 1000.0
-            index = bisect.bisect_right(self._starts, sent + 0.001) - 1
-            roots: frozenset[str] = frozenset()
-            if index >= 0:
-                candidate = self.invocations[index]
-                if candidate.end == 0.0 or sent <= candidate.end + 0.001:
-                    roots = candidate.roots
-            self._message_roots[mid] = roots
-            return roots
+            for message in messages:
+                fields = parse_trace_header((message.get("Attributes") or {}).get("AWSTraceHeader", ""))
+                roots |= self._segment_roots.get(fields.get("Parent", ""), frozenset())
+                if "Root" in fields:
+                    trace_roots.add(fields["Root"])
+        return frozenset(roots), (trace_roots.pop() if len(trace_roots) == 1 else None)
 
     def _gateway_invoke(self, function: str, event: dict[str, Any], request_id: str) -> Any:
         assert self.runner is not None
@@ -520,8 +543,10 @@ class LocalStack:
 
     def _poller_invoke(self, mapping: MappingSpec, event: Any, messages: list[dict[str, Any]]) -> Any:
         assert self.runner is not None
-        roots = frozenset().union(*(self._roots_of_message(m) for m in messages))
-        return self.runner.invoke(mapping.function, event, trigger=f"sqs:{mapping.logical_id}", roots=roots)
+        roots, trace_root = self._lineage(messages)
+        return self.runner.invoke(
+            mapping.function, event, trigger=f"sqs:{mapping.logical_id}", roots=roots, trace_root=trace_root
+        )
 
     def _scheduled_invoke(self, spec: ScheduleSpec, event: Any) -> None:
         assert self.runner is not None

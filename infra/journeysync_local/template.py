@@ -63,7 +63,7 @@ def repo_root() -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "template.yaml").is_file():
             return candidate
-    return Path(__file__).resolve().parents[3]
+    return Path(__file__).resolve().parents[2]
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
-from journeysync_cli.local.intrinsics import Resolver, references
-from journeysync_cli.local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
-from journeysync_cli.local.translate import TemplateError
+from journeysync_local.intrinsics import Resolver, references
+from journeysync_local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
+from journeysync_local.translate import TemplateError
 
 # Types the runtime itself plays (never created in moto).
 RUNTIME_TYPES = {
@@ -227,7 +227,7 @@ class Provisioner:
         if unknown:
             raise TemplateError(
                 "the local stack cannot create these resources (add a creator in "
-                f"journeysync_cli/local/provision.py): {', '.join(unknown)}"
+                f"journeysync_local/provision.py): {', '.join(unknown)}"
             )
 
     def run(self) -> dict[str, Physical]:
@@ -281,7 +281,7 @@ class Provisioner:
             return existing()
 
     def _table(self, lid: str, props: dict[str, Any]) -> Physical:
-        from journeysync_cli.local.template import create_table_request
+        from journeysync_local.template import create_table_request
 
         name = self.name_for(lid, props.get("TableName"))
         ddb = self.client("dynamodb")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from journeysync_cli.local.translate import TemplateError
+from journeysync_local.translate import TemplateError
 
 _SUB_VAR = re.compile(r"\$\{([^}!]+)\}")
 NO_VALUE = object()

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journeysync_cli.local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
-from journeysync_cli.local.provision import ScheduleSpec
-from journeysync_cli.local.translate import TemplateError
+from journeysync_local.moto_server import LOCAL_ACCOUNT, LOCAL_REGION
+from journeysync_local.provision import ScheduleSpec
+from journeysync_local.translate import TemplateError
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")

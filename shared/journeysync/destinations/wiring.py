@@ -1,4 +1,4 @@
-"""What both crm_to_email handlers build once per sandbox (lazily, behind functools caches)."""
+"""The crm_to_email hop's wiring: what both its handlers build once per sandbox (lazily, behind functools caches)."""
 
 from __future__ import annotations
 

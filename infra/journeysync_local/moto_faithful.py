@@ -1,0 +1,94 @@
+"""Where moto differs from AWS in ways the pipeline depends on, the local moto server behaves like AWS.
+
+Applied inside the process that serves moto (the threaded server of the tests, or the child
+process of `journeysync dev`), before the first request:
+
+- **SESv2 `CreateContact` on an existing contact** fails with `AlreadyExistsException`, as SES
+  does. moto silently replaces the contact, which would reset an `UnsubscribeAll` the person set
+  at SES and skip the destination's read-merge-write path.
+- **Trace propagation.** A Lambda function's AWS SDK sends its trace (`_X_AMZN_TRACE_ID`) as the
+  `X-Amzn-Trace-Id` header; SQS keeps it as the message's `AWSTraceHeader` system attribute and
+  EventBridge passes it to its targets. moto drops it, so the local runtime could not follow a
+  webhook through the hops.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+TRACE_HEADER = "X-Amzn-Trace-Id"
+_applied = False
+_current = threading.local()  # the trace header of the request this server thread is answering
+
+
+def apply() -> None:
+    """Patch moto's classes in this process (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _patch_ses_contacts()
+    _patch_sqs_trace()
+    _patch_events_trace()
+
+
+def _patch_ses_contacts() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.ses.models import ContactList
+
+    original = ContactList.create_contact
+
+    def create_contact(self: Any, contact_list_name: str, params: dict[str, Any]) -> None:
+        if params["EmailAddress"] in self.contacts:
+            raise JsonRESTError("AlreadyExistsException", f"Contact already exists in list {contact_list_name}")
+        original(self, contact_list_name, params)
+
+    ContactList.create_contact = create_contact  # type: ignore[method-assign]
+
+
+def _trace_attribute(header: str) -> dict[str, Any]:
+    return {"AWSTraceHeader": {"StringValue": header, "DataType": "String"}}
+
+
+def _patch_sqs_trace() -> None:
+    from moto.sqs.models import SQSBackend
+    from moto.sqs.responses import SQSResponse
+
+    for action in ("send_message", "send_message_batch"):
+        original_action = getattr(SQSResponse, action)
+
+        def traced(self: Any, _original: Any = original_action) -> Any:
+            _current.header = self.headers.get(TRACE_HEADER)
+            try:
+                return _original(self)
+            finally:
+                _current.header = None
+
+        setattr(SQSResponse, action, traced)
+
+    original_send = SQSBackend.send_message
+
+    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        header = getattr(_current, "header", None)
+        if header and not (kwargs.get("system_attributes") or {}).get("AWSTraceHeader"):
+            kwargs["system_attributes"] = {**(kwargs.get("system_attributes") or {}), **_trace_attribute(header)}
+        return original_send(self, *args, **kwargs)
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+def _patch_events_trace() -> None:
+    from moto.events.responses import EventsHandler
+
+    original = EventsHandler.put_events
+
+    def put_events(self: Any) -> Any:
+        # rules deliver to SQS targets synchronously, in this thread: SQSBackend.send_message picks it up
+        _current.header = self.headers.get(TRACE_HEADER)
+        try:
+            return original(self)
+        finally:
+            _current.header = None
+
+    EventsHandler.put_events = put_events  # type: ignore[method-assign]

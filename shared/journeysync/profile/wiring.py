@@ -1,0 +1,30 @@
+"""The profile hops' wiring (pos_to_crm, the journey sweep): their dependencies, built once per sandbox.
+
+Lazy and cached: a cold start pays for clients and config on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from journeysync.profile.process import Deps
+
+
+@cache
+def deps() -> Deps:
+    """Built once per sandbox, on first use (settings, clients, config)."""
+    from journeysync.aws import client
+    from journeysync.config.loader import cached_config
+    from journeysync.profile.process import Deps
+    from journeysync.profile.publish import Publisher
+    from journeysync.profile.settings import pos_to_crm_settings
+    from journeysync.store.profiles import ProfileStore
+
+    settings = pos_to_crm_settings()
+    return Deps(
+        store=ProfileStore(settings.table_name, client("dynamodb")),
+        config=cached_config(str(settings.config_dir) if settings.config_dir else None),
+        publisher=Publisher(settings.bus_name, client("events")),
+        dlq_url=settings.events_dlq_url or None,
+        archive_bucket=settings.archive_bucket,
+    )

@@ -1,0 +1,141 @@
+"""Where the local runtime makes moto and Lambda behave like AWS: SES contacts, concurrent merges, trace lineage."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from journeysync_local.stack import LocalStack, parse_trace_header
+
+from journeysync.identity import IdentityKey
+from journeysync.models import CustomerEvent, IdentityKeys, Money, PurchaseCompleted, TicketBooked
+from journeysync.models.events import LineItem
+from journeysync.store import ProfileStore
+from journeysync.vendors import adapter_for
+from tests.crm_to_email_support import bus_entry, customer, profile_changed
+from tests.e2e.fixtures import StartStack
+
+pytestmark = pytest.mark.e2e
+
+T0 = datetime.now(UTC) - timedelta(hours=1)
+
+
+def test_creating_an_existing_ses_contact_fails_as_ses_does(local_stack: LocalStack) -> None:
+    ses = local_stack.client("sesv2")
+    contacts = local_stack.resources["ContactList"]
+    ses.create_contact(ContactListName=contacts, EmailAddress="kim@example.org", UnsubscribeAll=True)
+    with pytest.raises(ClientError) as raised:
+        ses.create_contact(ContactListName=contacts, EmailAddress="kim@example.org", UnsubscribeAll=False)
+    assert raised.value.response["Error"]["Code"] == "AlreadyExistsException"
+    assert ses.get_contact(ContactListName=contacts, EmailAddress="kim@example.org")["UnsubscribeAll"] is True
+
+
+def test_a_person_already_unsubscribed_at_ses_stays_unsubscribed_when_their_profile_first_syncs(
+    local_stack: LocalStack,
+) -> None:
+    ses = local_stack.client("sesv2")
+    contacts = local_stack.resources["ContactList"]
+    ses.create_contact(ContactListName=contacts, EmailAddress="lee@example.org", UnsubscribeAll=True)
+    new_member = customer("e2e-unsub", "lee@example.org", version=1)
+    entry = bus_entry(profile_changed(new_member), local_stack.resources["EventBus"])
+    assert local_stack.client("events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+    local_stack.wait_idle(timeout=20)
+    contact = ses.get_contact(ContactListName=contacts, EmailAddress="lee@example.org")
+    assert contact["UnsubscribeAll"] is True
+    assert not [i for i in local_stack.invocations if i.error]
+    synced = [
+        json.loads(line.line)
+        for line in local_stack.logs
+        if line.function == "CrmToEmailFunction" and '"synced"' in line.line
+    ]
+    assert sum(entry.get("refused", 0) for entry in synced) == 1  # SES's own unsubscribe is recorded and kept
+
+
+def _event(n: int, vendor: str) -> CustomerEvent:
+    identity = IdentityKeys(emails=["sam@example.org"])
+    data: object = (
+        PurchaseCompleted(order_id=f"sq-{n}", total=Money(amount=100 + n, currency="GBP"), items=(LineItem(title="Mug"),))
+        if vendor == "square"
+        else TicketBooked(order_id=f"eb-{n}", event_ref="exh-dinosaurs-2026", event_name="Dinosaurs Unearthed")
+    )
+    return CustomerEvent.create(
+        source=vendor, vendor_event_id=f"{vendor}-{n}", time=T0 + timedelta(seconds=n), identity=identity, data=data
+    )
+
+
+def test_two_workers_merging_one_persons_events_from_two_fifo_groups_lose_no_update(
+    start_local_stack: StartStack,
+) -> None:
+    stack = start_local_stack(pollers_for={"PosToCrmFunction"})
+    sqs = stack.client("sqs")
+    queue = stack.resources["EventsQueue"]
+    events = {vendor: [_event(n, vendor) for n in range(10)] for vendor in ("square", "eventbrite")}
+    for vendor, batch in events.items():  # one FIFO group per vendor: SQS hands the two to different pollers
+        sqs.send_message_batch(
+            QueueUrl=queue,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": e.model_dump_json(),
+                    "MessageGroupId": f"{vendor}-sam",
+                    "MessageDeduplicationId": e.id,
+                }
+                for i, e in enumerate(batch)
+            ],
+        )
+    stack.wait_idle(timeout=60)
+
+    runs = [i for i in stack.invocations if i.function == "PosToCrmFunction"]
+    assert any(a.start < b.end and b.start < a.end for a in runs for b in runs if a is not b), "ran concurrently"
+    store = ProfileStore(stack.resources["Table"], stack.client("dynamodb"))
+    owner = store.owner_of(IdentityKey("email", "sam@example.org"))
+    assert owner is not None
+    sam = store.get(owner)
+    assert sam is not None
+    every = {e.id for batch in events.values() for e in batch}
+    assert every <= set(sam.applied_events)
+    assert {b.order_id for b in sam.profile.bookings} == {f"eb-{n}" for n in range(10)}
+    assert {p.order_id for p in sam.profile.purchases} >= {f"sq-{n}" for n in range(10)}
+    dlq = stack.resources["EventsDLQ"]
+    assert stack.queue_depths([dlq])[dlq]["visible"] == 0
+
+
+def test_every_hop_is_traced_to_the_webhook_that_started_it(local_stack: LocalStack) -> None:
+    body = json.dumps(
+        {
+            "specversion": "1.0",
+            "id": "trace-1",
+            "source": "tills",
+            "type": "membership.purchased",
+            "time": "2026-11-30T10:00:00Z",
+            "identity": {"emails": ["tia@example.org"]},
+            "data": {"tier": "individual", "term_months": 12},
+        }
+    ).encode()
+    adapter = adapter_for("cloudevents")
+    assert adapter is not None
+    url = f"{local_stack.url}/webhooks/cloudevents"
+    headers = adapter.signed_headers(local_stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
+    reply = requests.post(url, data=body, headers=headers, timeout=20)
+    assert reply.status_code == 200
+    webhook = reply.headers["apigw-requestid"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(i.function == "CrmToEmailFunction" for i in local_stack.invocations):
+        time.sleep(0.1)
+    local_stack.wait_idle(timeout=30)
+
+    hops = {i.function: i for i in local_stack.invocations if webhook in i.roots}
+    assert {"WebhookIngestFunction", "PosToCrmFunction", "CrmToEmailFunction"} <= set(hops)
+    assert all(i.roots == frozenset({webhook}) for i in hops.values())
+    roots = {parse_trace_header(i.trace)["Root"] for i in hops.values()}
+    assert len(roots) == 1, "one trace from the webhook to the email destination"
+    logged = [
+        json.loads(line.line)
+        for line in local_stack.logs
+        if line.function == "PosToCrmFunction" and line.line.startswith("{")
+    ]
+    assert {entry.get("xray_trace_id") for entry in logged} & roots, "the handlers log the trace"
