@@ -20,7 +20,7 @@ from journeysync.profile.view import find, view
 from journeysync.queueing import dead_letter
 from journeysync.store import ProfileStore
 from journeysync.vendors import adapter_for
-from tests.e2e.cli_support import cli_process
+from tests.e2e.cli_support import cli
 from tests.events import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -221,7 +221,7 @@ def test_forget_removes_the_person_from_every_store_destination_archive_and_dead
     dead_letter(dlq, json.dumps({"identity": {"phones": ["07911 123456"]}}), "test: hers", sqs=sqs, group="g1")
     dead_letter(dlq, json.dumps({"identity": {"emails": ["zed@example.com"]}}), "test: not hers", sqs=sqs, group="g2")
 
-    summary = cli_process("forget", "--email", MIA, "--yes", "--json")
+    summary = cli("forget", "--email", MIA, "--yes", "--json")
     stack.wait_idle(timeout=20)  # the customer.forgotten change it published reaches the email hop too
 
     assert ses_contact(stack, MIA) is None
