@@ -163,6 +163,7 @@ class Provisioner:
             "AWS::SES::ContactList": self._contact_list,
             "AWS::SES::EmailIdentity": self._email_identity,
             "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::SES::Template": self._email_template,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
@@ -518,6 +519,16 @@ class Provisioner:
         name = self.name_for(lid, props.get("Name"))
         self._created(lambda: self.client("sesv2").create_configuration_set(ConfigurationSetName=name), lambda: {})
         return Physical(lid, "AWS::SES::ConfigurationSet", name)
+
+    def _email_template(self, lid: str, props: dict[str, Any]) -> Physical:
+        spec = dict(props.get("Template") or {})
+        name = self.name_for(lid, spec.get("TemplateName"))
+        template = {"TemplateName": name, **{k: str(spec[k]) for k in ("SubjectPart", "TextPart", "HtmlPart") if k in spec}}
+        self._created(
+            lambda: self.client("ses").create_template(Template=template),
+            lambda: self.client("ses").update_template(Template=template),
+        )
+        return Physical(lid, "AWS::SES::Template", name)
 
     _ALARM_KEYS = (
         "AlarmDescription",
