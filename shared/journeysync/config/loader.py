@@ -21,6 +21,7 @@ from journeysync.config.catalogue import Catalogue
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
 from journeysync.config.segments import SegmentsConfig
+from journeysync.config.surveys import SurveysConfig
 from journeysync.errors import ConfigError
 from journeysync.models.validation import first_error_field
 
@@ -31,6 +32,7 @@ FILES: dict[str, type[BaseModel]] = {
     "journeys.yaml": JourneysConfig,
     "segments.yaml": SegmentsConfig,
     "routing.yaml": RoutingConfig,
+    "surveys.yaml": SurveysConfig,
 }
 
 
@@ -41,6 +43,7 @@ class AppConfig:
     journeys: JourneysConfig
     segments: SegmentsConfig
     routing: RoutingConfig
+    surveys: SurveysConfig = SurveysConfig()
 
 
 def default_config_dir() -> Path:
@@ -84,6 +87,7 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
         journeys=_load_file(root / "journeys.yaml", JourneysConfig),
         segments=_load_file(root / "segments.yaml", SegmentsConfig),
         routing=_load_file(root / "routing.yaml", RoutingConfig),
+        surveys=_load_file(root / "surveys.yaml", SurveysConfig),
     )
 
 
