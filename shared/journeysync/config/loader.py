@@ -43,7 +43,7 @@ class AppConfig:
     journeys: JourneysConfig
     segments: SegmentsConfig
     routing: RoutingConfig
-    surveys: SurveysConfig = SurveysConfig()
+    surveys: SurveysConfig
 
 
 def default_config_dir() -> Path:

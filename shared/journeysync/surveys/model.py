@@ -19,7 +19,7 @@ class Survey(BaseModel):
     event_id: str
     event_type: str
     touchpoint: str
-    scale: str
+    scale: Literal["nps", "csat", "stars"]
     question: str
     status: SurveyStatus = "pending"
     planned_at: AwareDatetime

@@ -20,7 +20,7 @@ from journeysync.errors import FatalError, RetriableError
 from journeysync.models.customer import Customer
 from journeysync.models.events import CustomerEvent, IdentityKeys, SurveySent
 from journeysync.surveys.email import SurveyMailer, template_data
-from journeysync.surveys.model import SkipReason, Survey
+from journeysync.surveys.model import SkipReason, Survey, SurveyStatus
 from journeysync.surveys.rules import cap_cutoff, in_quiet_hours, refusal, too_late
 from journeysync.surveys.store import SurveyStore
 
@@ -67,9 +67,11 @@ def send_due(deps: SendDeps, now: datetime) -> SendReport:
     return report
 
 
-def _skip(deps: SendDeps, survey: Survey, reason: SkipReason, report: SendReport, expected: str = "pending") -> None:
+def _skip(
+    deps: SendDeps, survey: Survey, reason: SkipReason, report: SendReport, expected: SurveyStatus = "pending"
+) -> None:
     skipped = survey.model_copy(update={"status": "skipped", "reason": reason})
-    if deps.store.finish(skipped, expected):  # type: ignore[arg-type]
+    if deps.store.finish(skipped, expected):
         report.skip(reason)
 
 
@@ -119,7 +121,7 @@ def _send_one(deps: SendDeps, survey: Survey, now: datetime, report: SendReport)
 def _timeline_event(survey: Survey, email: str, now: datetime) -> CustomerEvent:
     return CustomerEvent.create(
         source=SOURCE, vendor_event_id=f"survey:{survey.event_id}", time=now,
-        data=SurveySent(touchpoint=survey.touchpoint, scale=survey.scale,  # type: ignore[arg-type]
+        data=SurveySent(touchpoint=survey.touchpoint, scale=survey.scale,
                         about_event_id=survey.event_id),
         identity=IdentityKeys(emails=[email]),
     )
