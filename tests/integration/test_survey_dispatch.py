@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from journeysync.alerts.store import AlertStore
 from journeysync.config.loader import load_config
 from journeysync.models.changes import Cause, ProfileChanged
 from journeysync.models.customer import Customer, EmailConsent, Identity, Profile
