@@ -112,3 +112,22 @@ def test_the_dispatch_queue_outlives_six_timeouts_and_its_dead_letters_raise_an_
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["SurveyDispatchDLQ", "QueueName"]}
     schedule = RESOURCES["SurveySendFunction"]["Properties"]["Events"]["Every5Minutes"]["Properties"]
     assert schedule["Schedule"] == "rate(5 minutes)"
+
+
+def test_config_check_warns_about_a_surveyed_touchpoint_no_team_owns(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from journeysync_cli.main import app
+
+    shipped = ROOT / "infra" / "config"
+    for name in ("routing.yaml", "journeys.yaml"):
+        (tmp_path / name).write_text((shipped / name).read_text())
+    (tmp_path / "surveys.yaml").write_text(
+        "touchpoints:\n  - {event: ticket.checked_in, touchpoint: cafe, question: How was lunch?}\n")
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == [
+        "surveys.yaml: touchpoint 'cafe' has no owning team in routing.yaml rules "
+        "(its poor ratings go to visitor-experience)"]
+    shipped_result = CliRunner().invoke(app, ["config", "check", "--config", str(shipped), "--json"])
+    assert json.loads(shipped_result.stdout)["warnings"] == []
