@@ -123,7 +123,7 @@ def test_config_check_warns_about_a_surveyed_touchpoint_no_team_owns(tmp_path: P
     for name in ("routing.yaml", "journeys.yaml"):
         (tmp_path / name).write_text((shipped / name).read_text())
     (tmp_path / "surveys.yaml").write_text(
-        "touchpoints:\n  - {event: ticket.checked_in, touchpoint: cafe, question: How was lunch?}\n")
+        "touchpoints:\n  - {event: ticket.checked_in, touchpoint: cafe, question: \"How was lunch?\"}\n")
     result = CliRunner().invoke(app, ["config", "check", "--config", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["warnings"] == [

@@ -37,13 +37,13 @@ def register(app: typer.Typer) -> None:
             "segments": [s.name for s in cfg.segments.segments],
             "teams": [t.name for t in cfg.routing.teams],
             "surveyed_touchpoints": [t.touchpoint for t in cfg.surveys.touchpoints],
-            "warnings": warnings(cfg),
         }
+        found_warnings = warnings(cfg)
         if as_json:
-            print_json(summary)
+            print_json({**summary, "warnings": found_warnings})
             return
         console.print(f"[green]ok[/] {summary['directory']}")
         for key in ("catalogue_entries", "journeys", "segments", "teams", "surveyed_touchpoints"):
             console.print(f"  {key}: {summary[key]}")
-        for line in summary["warnings"]:
+        for line in found_warnings:
             console.print(f"[yellow]warning[/] {line}", highlight=False)
