@@ -1,0 +1,53 @@
+"""SQS handler: ProfileChanged whose journey positions changed (EventBridge rule → WorkItemsQueue) → stage_action
+work items created for the owning team (stored, then emailed) or closed when the member moves on.
+
+Each record stands alone (Powertools BatchProcessor, partial batch failures): an SES failure fails only
+that record; the item was stored first, so the retry emails it without creating a second one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+logger = Logger(service="work_items")
+metrics = Metrics(service="work_items")
+
+
+def _record(record: Any) -> None:
+    try:
+        _handle(record)
+    except Exception:
+        logger.exception("journey positions not handled; the record goes back to the queue")
+        raise
+
+
+def _handle(record: Any) -> None:
+    from journeysync.models.changes import ProfileChanged
+    from journeysync.models.validation import parse_model
+    from journeysync.work.process import process_change
+    from journeysync.work.wiring import work_deps
+
+    body = json.loads(record.body)
+    change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    logger.set_correlation_id(f"{change.customer_id}:{change.version}")
+    report = process_change(change, work_deps(), datetime.now(UTC))
+    for name, value in (("WorkItemsCreated", report.created), ("WorkItemsClosed", report.closed),
+                        ("WorkItemsNotified", report.notified)):
+        if value:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    # ids only: no address or name in the logs
+    logger.info("journey positions handled", customer_id=change.customer_id, items_created=report.created,
+                items_closed=report.closed, items_notified=report.notified, item_ids=report.item_ids)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
