@@ -10,7 +10,7 @@ from journeysync.work.model import WorkItem
 _KIND_TITLE = {"stage_action": "Action needed", "abandoned": "Follow up an abandoned purchase", "low_rating": "Poor rating"}
 
 
-def render(item: WorkItem) -> Message:
+def render(item: WorkItem, page_url: str | None = None) -> Message:
     subject = f"[{item.team}] {_KIND_TITLE[item.kind]}: {item.name or item.email or 'a member'} - {item.title}"
     rows = [
         ("Member", f"{item.name or '(no name)'} <{item.email or 'no email'}>"),
@@ -18,11 +18,14 @@ def render(item: WorkItem) -> Message:
         ("Team", item.team),
         ("Due", item.sla_due_at.strftime("%Y-%m-%d %H:%M UTC")),
     ]
-    text = "\n".join([subject, "", *(f"{k}: {v}" for k, v in rows),
-                      "", "It closes by itself when the member moves on."])
+    closing = "It closes by itself when the member moves on."
+    text = "\n".join([subject, "", *(f"{k}: {v}" for k, v in rows), "", closing]
+                     + ([f"Your team's open items (claim / resolve): {page_url}"] if page_url else []))
     e = html.escape
     table = "".join(f"<tr><th scope='row' align='left'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     body = (f"<!doctype html><html lang='en'><body><h1>{e(subject)}</h1><table>{table}</table>"
-            "<p>It closes by itself when the member moves on.</p></body></html>")
+            f"<p>{closing}</p>"
+            + (f"<p><a href='{e(page_url)}'>Your team's open items (claim / resolve)</a></p>" if page_url else "")
+            + "</body></html>")
     slack = {"text": subject}
     return Message(subject=subject, text=text, html=body, slack=slack)

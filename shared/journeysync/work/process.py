@@ -26,7 +26,8 @@ class WorkDeps:
     store: WorkItemStore
     journeys: JourneysConfig
     routing: RoutingConfig
-    send_email: Callable[[list[str], Any], object]
+    send_email: Callable[[str, Any], object]
+    page_link: Callable[[str, str], str | None] = lambda team, member: None
 
 
 @dataclass
@@ -41,7 +42,8 @@ def _notify(deps: WorkDeps, item: WorkItem) -> bool:
     team = deps.routing.team(item.team)
     if team is None or item.notified:
         return False
-    deps.send_email(list(team.members), render(item))
+    for member in team.members:  # each gets their own signed link to the team's page
+        deps.send_email(member, render(item, deps.page_link(item.team, member)))
     sent = item.model_copy(update={"notified": True})
     return deps.store.move(sent, item.status)
 

@@ -24,9 +24,31 @@ def work_deps() -> Any:
     config = cached_config(str(s.config_dir) if s.config_dir else None)
     sender = EmailSender(s.alert_from or config.routing.alert_from, client("sesv2"))
 
-    def send_email(recipients: list[str], message: Any) -> None:
-        for recipient in recipients:
-            sender.send(recipient, message)
+    def page_link(team: str, member: str) -> str | None:
+        from datetime import UTC, datetime
+
+        from journeysync.secrets import get_secret
+        from journeysync.work.staff_page import staff_link
+
+        key = get_secret(s.survey_secret_name, s.secrets_prefix)
+        return staff_link(key, s.base_url, team, member, now=datetime.now(UTC)) if key and s.base_url else None
 
     return WorkDeps(store=WorkItemStore(s.table_name, client("dynamodb")), journeys=config.journeys,
-                    routing=config.routing, send_email=send_email)
+                    routing=config.routing, send_email=sender.send, page_link=page_link)
+
+
+def staff_deps(log: Any = None) -> Any:
+    from journeysync.alerts.store import AlertStore
+    from journeysync.aws import client
+    from journeysync.secrets import get_secret
+    from journeysync.work.staff_page import StaffDeps, team_open_items
+    from journeysync.work.store import WorkItemStore
+
+    s = settings()
+    store = WorkItemStore(s.table_name, client("dynamodb"))
+    alerts = AlertStore(s.table_name, client("dynamodb"))
+    deps = StaffDeps(secret=get_secret(s.survey_secret_name, s.secrets_prefix), store=store,
+                     open_items=lambda team: team_open_items(store, alerts, team))
+    if log is not None:
+        deps.log = log
+    return deps
