@@ -80,3 +80,22 @@ def test_replaying_any_change_asks_for_nothing_new_and_open_items_match_org_stag
         owner = JOURNEYS.get(journey).stage(stage).owner  # type: ignore[union-attr]
         assert len(open_items) == (1 if owner == "organization" else 0)
     assert len({i.id for i in items}) == len(items)
+
+
+def test_the_report_counts_each_kind_by_team_with_claims_inside_the_sla_and_the_median_time_to_claim() -> None:
+    from journeysync.analytics.work import work_stats
+
+    def item(n: int, kind: str, team: str, claim_after_h: float | None, status: str = "open") -> WorkItem:
+        return WorkItem(id=f"w{n}", kind=kind, customer_id="c", team=team, title="t", status=status,  # type: ignore[arg-type]
+                        created_at=NOW, sla_due_at=NOW + timedelta(hours=24),
+                        claimed_at=NOW + timedelta(hours=claim_after_h) if claim_after_h is not None else None)
+
+    stats = {k.kind: k for k in work_stats([
+        item(1, "stage_action", "membership", 2, "claimed"), item(2, "stage_action", "membership", 30, "resolved"),
+        item(3, "stage_action", "cinema", None, "closed"), item(4, "low_rating", "visitor-experience", None)])}
+    assert list(stats) == ["low_rating", "stage_action", "abandoned"]
+    total = stats["stage_action"].total
+    assert (total.created, total.claimed_within_sla, total.resolved, total.open) == (3, 1, 2, 1)
+    assert total.median_hours_to_claim == 16.0
+    assert stats["stage_action"].by_team["cinema"].median_hours_to_claim is None
+    assert stats["abandoned"].total.created == 0
