@@ -28,13 +28,21 @@ def _record(record: Any) -> None:
 
 
 def _handle(record: Any) -> None:
+    from journeysync.errors import BadInputError
     from journeysync.models.changes import ProfileChanged
     from journeysync.models.validation import parse_model
+    from journeysync.queueing import dead_letter
     from journeysync.work.process import process_change
-    from journeysync.work.wiring import work_deps
+    from journeysync.work.wiring import settings, work_deps
 
-    body = json.loads(record.body)
-    change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    try:
+        body = json.loads(record.body)
+        change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    except (ValueError, BadInputError) as exc:  # retrying cannot fix it: park it with the reason, at once
+        reason = f"not a ProfileChanged: {getattr(exc, 'field', None) or ''} {exc}".strip()
+        logger.warning("dead-lettering a record", extra={"message_id": record.message_id, "reason": reason})
+        dead_letter(settings().work_items_dlq_url, record.body, reason)
+        return
     logger.set_correlation_id(f"{change.customer_id}:{change.version}")
     report = process_change(change, work_deps(), datetime.now(UTC))
     for name, value in (("WorkItemsCreated", report.created), ("WorkItemsClosed", report.closed),

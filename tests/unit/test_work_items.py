@@ -77,8 +77,9 @@ def test_replaying_any_change_asks_for_nothing_new_and_open_items_match_org_stag
         again = plan_stage_actions(read_change(change), JOURNEYS, items, NOW)
         assert again.create == [] and again.close == []
         open_items = [i for i in items if i.status == "open"]
-        owner = JOURNEYS.get(journey).stage(stage).owner  # type: ignore[union-attr]
-        assert len(open_items) == (1 if owner == "organization" else 0)
+        config = JOURNEYS.get(journey).stage(stage)  # type: ignore[union-attr]
+        assert config is not None
+        assert len(open_items) == (1 if config.owner == "organization" and config.action else 0)
     assert len({i.id for i in items}) == len(items)
 
 

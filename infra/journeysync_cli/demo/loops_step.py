@@ -25,6 +25,14 @@ def _survey_emails(stack: LocalStack) -> list[dict[str, Any]]:
     return list(data.get("ses", {}).get("TemplateMessage", []))
 
 
+def _tap(url: str) -> bool:
+    """A member's tap: open the link, and confirm where the page asks for it (a form posting back, no comment box)."""
+    page = requests.get(url, timeout=30)
+    if re.search(r"<form[^>]*method=['\"]post['\"]", page.text, re.I) and "comment" not in page.text.lower():
+        page = requests.post(url, timeout=30)
+    return page.status_code == 200
+
+
 def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
     from journeysync.config.loader import load_config
     from journeysync.surveys.rules import quiet_until
@@ -44,7 +52,7 @@ def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
         if not scores:
             continue
         pick = scores[0] if taps % 3 == 0 else scores[-1]  # every third tap a detractor, the rest promoters
-        if requests.get(pick["url"], timeout=30).status_code == 200:
+        if _tap(pick["url"]):
             taps += 1
     stack.wait_idle(timeout=120, settle=0.2)
     ddb = stack.client("dynamodb")

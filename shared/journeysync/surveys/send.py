@@ -86,7 +86,7 @@ def _send_one(deps: SendDeps, survey: Survey, now: datetime, report: SendReport)
         email=email,
         consent_status=customer.profile.email_consent.status if customer is not None else "unknown",
         topic_opted_out=bool(email) and deps.mailer.opted_out(str(email)),
-        alert_statuses=deps.alert_statuses(survey.customer_id) if customer is not None else [],
+        alert_statuses=deps.alert_statuses(customer.customer_id) if customer is not None else [],
     )
     if reason is not None or customer is None or not email:
         _skip(deps, survey, reason or "gone", report)

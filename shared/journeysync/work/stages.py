@@ -1,6 +1,7 @@
 """Organisation-owned journey stages → stage_action work items. Pure: the caller reads and writes.
 
-Entering a stage whose owner is the organisation (and which names a team) asks for one item, keyed
+Entering a stage whose owner is the organisation, which names a team and says the `action` it expects
+(a stage without one, such as `rated`, is followed up elsewhere — the alert) asks for one item, keyed
 by (member, journey, stage, when they entered), so a redelivered change asks for the same one. Any
 open stage_action item the member's current positions no longer ask for is closed: they moved on.
 """
@@ -29,13 +30,13 @@ def plan_stage_actions(view: MemberView, journeys: JourneysConfig, existing: lis
         for pos in view.positions:
             journey = journeys.get(pos.journey)
             stage = journey.stage(pos.stage) if journey else None
-            if stage is None or stage.owner != "organization" or not stage.team:
+            if stage is None or stage.owner != "organization" or not stage.team or not stage.action:
                 continue
             item_id = stage_item_id(view.customer_id, pos.journey, pos.stage, pos.entered_at.isoformat())
             context = {
                 "What happened": ", ".join(view.causes) or "a time-driven move",
                 "Journey stage": f"{pos.journey}: {pos.stage} (entered {pos.entered_at:%Y-%m-%d %H:%M} UTC)",
-                "What the stage expects": stage.action or f"the {stage.team} team acts within {stage.sla_hours:g} h",
+                "What the stage expects": stage.action,
                 "Membership": view.membership_status + (f", {view.tier}" if view.tier else ""),
             }
             wanted[item_id] = WorkItem(

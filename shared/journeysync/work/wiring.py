@@ -5,12 +5,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from pydantic import Field
+
 from journeysync.alerts.settings import SurveySettings
 
 
+class WorkSettings(SurveySettings):
+    work_items_dlq_url: str = Field(default="", description="where records that are not a ProfileChanged go")
+
+
 @cache
-def settings() -> SurveySettings:
-    return SurveySettings()
+def settings() -> WorkSettings:
+    return WorkSettings()
 
 
 def work_deps() -> Any:
