@@ -117,3 +117,20 @@ def test_an_unsubscribed_member_is_never_surveyed(local_stack: LocalStack) -> No
     result = _sweep(local_stack, _due(120))
     assert result["sent"] == 0
     assert _surveys_to(local_stack, email) == []
+
+
+@pytest.mark.timeout(120)
+def test_a_record_that_is_not_a_profile_changed_is_dead_lettered_at_once_with_its_reason(
+    local_stack: LocalStack,
+) -> None:
+    local_stack.client("events").put_events(Entries=[{
+        "Source": "journeysync.profiles", "DetailType": "ProfileChanged",
+        "Detail": json.dumps({"customer_id": "x", "changed": ["journeys.membership.stage"]}),
+        "EventBusName": local_stack.resources["EventBus"],
+    }])
+    local_stack.wait_idle(timeout=20)  # nothing left retrying in a queue
+    sqs = local_stack.client("sqs")
+    for dlq in ("SurveyDispatchDLQ", "WorkItemsDLQ"):
+        [got] = sqs.receive_message(QueueUrl=local_stack.resources[dlq], MessageAttributeNames=["All"],
+                                    WaitTimeSeconds=1)["Messages"]
+        assert got["MessageAttributes"]["reason"]["StringValue"].startswith("not a ProfileChanged"), dlq
