@@ -59,3 +59,26 @@ def _handle(record: Any) -> None:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
+
+
+def _scheduled_time(event: dict[str, Any]) -> datetime:
+    """The schedule's own time ("now" for the run), so the local scheduler and tests drive the clock."""
+    try:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def escalate(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Scheduled: open work items past their SLA → the team's escalation contact."""
+    from journeysync.work.escalate import escalate_work
+    from journeysync.work.wiring import work_deps
+
+    deps = work_deps()
+    deps.warn = lambda message, extra: logger.warning(message, extra=extra)
+    report = escalate_work(deps, _scheduled_time(event if isinstance(event, dict) else {}))
+    metrics.add_metric(name="WorkItemsEscalated", unit=MetricUnit.Count, value=report.escalated)
+    logger.info("work escalation run", escalated=report.escalated, notified=report.notified, failed=report.failed)
+    return {"escalated": report.escalated, "notified": report.notified, "failed": report.failed}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -52,6 +52,14 @@ def test_a_membership_purchase_hands_the_membership_team_a_stage_action_that_clo
     _post(cli_stack, "till-77", "membership.purchased", email, {"tier": "family", "term_months": 12})  # redelivered
     assert len(cli("work", "list", "--kind", "stage_action", "--json")) == 1
     assert len(outbox(cli_stack, email)) == 2
+
+    # nobody claimed it within its 48 h: the escalation run (as of 49 h later) hands it to the team's contact, once
+    later = datetime.now(UTC) + timedelta(hours=49)
+    assert cli_stack.fire_schedule("WorkEscalatorFunction", at=later) == [{"escalated": 1, "notified": 1, "failed": 0}]
+    assert cli_stack.fire_schedule("WorkEscalatorFunction", at=later) == [{"escalated": 0, "notified": 0, "failed": 0}]
+    [escalation] = [m for m in outbox(cli_stack, email) if "ESCALATED" in m["subject"]]
+    assert escalation["destinations"]["ToAddresses"] == ["director-of-development@riverside-museum.example"]
+    assert cli("work", "list", "--kind", "stage_action", "--json")[0]["status"] == "escalated"
 
     _post(cli_stack, "gate-77", "ticket.checked_in", email, {"event_ref": "general-admission"})
     [closed] = cli("work", "list", "--kind", "stage_action", "--json")

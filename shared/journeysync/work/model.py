@@ -44,6 +44,9 @@ class WorkItem(BaseModel):
     resolved_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
     close_reason: str | None = None
+    escalated_at: AwareDatetime | None = None
+    escalated_to: str | None = None
+    escalation_notified: bool = False
 
     def listing(self) -> dict[str, Any]:
         """The `journeysync work list --json` shape (alerts are shown in it too)."""

@@ -10,8 +10,10 @@ from journeysync.work.model import WorkItem
 _KIND_TITLE = {"stage_action": "Action needed", "abandoned": "Follow up an abandoned purchase", "low_rating": "Poor rating"}
 
 
-def render(item: WorkItem, page_url: str | None = None) -> Message:
-    subject = f"[{item.team}] {_KIND_TITLE[item.kind]}: {item.name or item.email or 'a member'} - {item.title}"
+def render(item: WorkItem, page_url: str | None = None, *, escalated: bool = False) -> Message:
+    prefix = "ESCALATED past its SLA - " if escalated else ""
+    subject = (f"[{item.team}] {prefix}{_KIND_TITLE[item.kind]}: {item.name or item.email or 'a member'}"
+               f" - {item.title}")
     rows = [
         ("Member", f"{item.name or '(no name)'} <{item.email or 'no email'}>"),
         *item.context.items(),

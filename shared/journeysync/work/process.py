@@ -28,6 +28,7 @@ class WorkDeps:
     routing: RoutingConfig
     send_email: Callable[[str, Any], object]
     page_link: Callable[[str, str], str | None] = lambda team, member: None
+    warn: Callable[[str, dict[str, Any]], None] = lambda msg, extra: None
 
 
 @dataclass
