@@ -100,3 +100,4 @@ def test_the_report_counts_each_kind_by_team_with_claims_inside_the_sla_and_the_
     assert total.median_hours_to_claim == 16.0
     assert stats["stage_action"].by_team["cinema"].median_hours_to_claim is None
     assert stats["abandoned"].total.created == 0
+

@@ -29,5 +29,14 @@ def render(item: WorkItem, page_url: str | None = None, *, escalated: bool = Fal
             f"<p>{closing}</p>"
             + (f"<p><a href='{e(page_url)}'>Your team's open items (claim / resolve)</a></p>" if page_url else "")
             + "</body></html>")
-    slack = {"text": subject}
+    lines = "\n".join(f"*{_slack_escape(k)}*: {_slack_escape(v)}" for k, v in rows)
+    slack = {"text": _slack_escape(subject), "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": lines[:2900]}},
+    ]}
     return Message(subject=subject, text=text, html=body, slack=slack)
+
+
+def _slack_escape(text: str) -> str:
+    """Slack's control characters, so a member's name cannot become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

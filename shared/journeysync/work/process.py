@@ -29,6 +29,7 @@ class WorkDeps:
     send_email: Callable[[str, Any], object]
     page_link: Callable[[str, str], str | None] = lambda team, member: None
     warn: Callable[[str, dict[str, Any]], None] = lambda msg, extra: None
+    slack_for: Callable[[str], Any] = lambda team: None  # team → SlackWebhook where routing.yaml configures one
 
 
 @dataclass
@@ -45,6 +46,12 @@ def _notify(deps: WorkDeps, item: WorkItem) -> bool:
         return False
     for member in team.members:  # each gets their own signed link to the team's page
         deps.send_email(member, render(item, deps.page_link(item.team, member)))
+    slack = deps.slack_for(item.team) if "slack" in team.channels else None
+    if slack is not None:
+        try:
+            slack.post(render(item))
+        except Exception as exc:  # Slack is the second channel: the email went, the item is stored
+            deps.warn("work item not posted to Slack", {"item_id": item.id, "reason": type(exc).__name__})
     sent = item.model_copy(update={"notified": True})
     return deps.store.move(sent, item.status)
 

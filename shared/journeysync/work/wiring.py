@@ -39,8 +39,10 @@ def work_deps() -> Any:
         key = get_secret(s.survey_secret_name, s.secrets_prefix)
         return staff_link(key, s.base_url, team, member, now=datetime.now(UTC)) if key and s.base_url else None
 
+    from journeysync.alerts.wiring import _slack
+
     return WorkDeps(store=WorkItemStore(s.table_name, client("dynamodb")), journeys=config.journeys,
-                    routing=config.routing, send_email=sender.send, page_link=page_link)
+                    routing=config.routing, send_email=sender.send, page_link=page_link, slack_for=_slack)
 
 
 def staff_deps(log: Any = None) -> Any:
