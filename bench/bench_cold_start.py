@@ -18,7 +18,7 @@ from bench.lambda_sandbox import build_for_this_machine, handlers, run_handler, 
 
 REPEATS = 5
 # parameters a deploy must give (the rest have defaults); their values do not change the work measured
-PARAMETERS = {"SenderAddress": "alerts@example.org", "MarketingSenderAddress": "news@example.org", "OpsEmail": "ops@example.org"}
+PARAMETERS = {"SenderAddress": "alerts@example.org", "MarketingSenderAddress": "news@example.org", "SurveySenderAddress": "surveys@example.org", "OpsEmail": "ops@example.org"}
 
 
 def run() -> list[tuple[str, float, str]]:

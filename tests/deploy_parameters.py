@@ -6,6 +6,7 @@ from __future__ import annotations
 DEPLOY_PARAMETERS = {
     "SenderAddress": "alerts@example.org",
     "MarketingSenderAddress": "news@example.org",
+    "SurveySenderAddress": "surveys@example.org",
     "OpsEmail": "ops@example.org",
     "AlarmEmail": "on-call@example.org",
 }

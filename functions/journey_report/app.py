@@ -22,6 +22,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from journeysync.config.loader import load_config
     from journeysync.destinations.state import SyncStateStore
     from journeysync.store.profiles import ProfileStore
+    from journeysync.work.listing import list_work
 
     settings = ReportSettings()
     config = load_config(settings.config_dir)
@@ -31,6 +32,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         datetime.now(UTC),
         states=SyncStateStore(settings.table_name),
         abandon_after_days=settings.abandon_after_days,
+        work_items=list_work(settings.table_name),
     )
     keys = put_report(client("s3"), settings.archive_bucket, report, render_html(report), settings.report_prefix)
     metrics.add_metric(name="ReportCustomers", unit=MetricUnit.Count, value=report.customers)

@@ -165,6 +165,7 @@ class Provisioner:
             "AWS::SES::EmailIdentity": self._email_identity,
             "AWS::SES::ConfigurationSet": self._configuration_set,
             "AWS::SES::ConfigurationSetEventDestination": self._ses_event_destination,
+            "AWS::SES::Template": self._email_template,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
@@ -532,6 +533,16 @@ class Provisioner:
             "MatchingEventTypes": ",".join(str(t).lower() for t in dest.get("MatchingEventTypes") or []),
         }
         return Physical(lid, "AWS::SES::ConfigurationSetEventDestination", f"{attrs['ConfigurationSetName']}|{dest.get('Name', lid)}", attrs)
+
+    def _email_template(self, lid: str, props: dict[str, Any]) -> Physical:
+        spec = dict(props.get("Template") or {})
+        name = self.name_for(lid, spec.get("TemplateName"))
+        template = {"TemplateName": name, **{k: str(spec[k]) for k in ("SubjectPart", "TextPart", "HtmlPart") if k in spec}}
+        self._created(
+            lambda: self.client("ses").create_template(Template=template),
+            lambda: self.client("ses").update_template(Template=template),
+        )
+        return Physical(lid, "AWS::SES::Template", name)
 
     _ALARM_KEYS = (
         "AlarmDescription",

@@ -197,14 +197,14 @@ class LocalStack:
         assert self.runner is not None, "stack not started"
         return self.runner.invoke(logical_id, event, trigger="direct")
 
-    def fire_schedule(self, logical_id: str) -> list[Any]:
-        """Fire every schedule of function `logical_id` now; returns each handler's result."""
+    def fire_schedule(self, logical_id: str, at: datetime | None = None) -> list[Any]:
+        """Fire every schedule of function `logical_id` as of `at` (default now); returns each handler's result."""
         specs = [s for s in self.schedules if s.function == logical_id or s.logical_id == logical_id]
         if not specs:
             raise KeyError(f"{logical_id} has no schedule (schedules: {[s.logical_id for s in self.schedules]})")
         assert self.runner is not None
         return [
-            self.runner.invoke(s.function, scheduled_event(s, datetime.now(UTC)), trigger=f"schedule:{s.logical_id}")
+            self.runner.invoke(s.function, scheduled_event(s, at or datetime.now(UTC)), trigger=f"schedule:{s.logical_id}")
             for s in specs
         ]
 

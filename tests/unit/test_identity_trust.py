@@ -66,7 +66,7 @@ def test_url_keys_never_claim_link_or_merge_and_typed_keys_never_move_membership
 
 
 def test_the_merge_policy_is_configuration(tmp_path: Path) -> None:
-    for name in ("catalogue.yaml", "journeys.yaml", "segments.yaml", "routing.yaml", "engagement.yaml"):
+    for name in ("catalogue.yaml", "journeys.yaml", "segments.yaml", "routing.yaml", "engagement.yaml", "surveys.yaml"):
         (tmp_path / name).write_text(Path("infra/config", name).read_text())
     (tmp_path / "identity.yaml").write_text("identity:\n  merge: [vendor_id, verified, typed]\n")
     policy = load_config(tmp_path).identity

@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     def check(config: ConfigOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         """Validate every configuration file; exit 1 naming the file and field if one is invalid."""
         from journeysync.config import load_config
+        from journeysync.config.checks import warnings
         from journeysync.errors import ConfigError
 
         try:
@@ -35,10 +36,14 @@ def register(app: typer.Typer) -> None:
             "journeys": [j.name for j in cfg.journeys.journeys],
             "segments": [s.name for s in cfg.segments.segments],
             "teams": [t.name for t in cfg.routing.teams],
+            "surveyed_touchpoints": [t.touchpoint for t in cfg.surveys.touchpoints],
         }
+        found_warnings = warnings(cfg)
         if as_json:
-            print_json(summary)
+            print_json({**summary, "warnings": found_warnings})
             return
         console.print(f"[green]ok[/] {summary['directory']}")
-        for key in ("catalogue_entries", "journeys", "segments", "teams"):
+        for key in ("catalogue_entries", "journeys", "segments", "teams", "surveyed_touchpoints"):
             console.print(f"  {key}: {summary[key]}")
+        for line in found_warnings:
+            console.print(f"[yellow]warning[/] {line}", highlight=False)

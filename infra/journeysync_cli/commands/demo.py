@@ -68,7 +68,14 @@ def register(app: typer.Typer) -> None:
             from journeysync_local.demo.engagement_step import play_engagement_week
 
             engagement = play_engagement_week(stack, seed=seed)
+            if not as_json:
+                console.print("==> next morning: surveys fall due, members tap a rating, teams get their work")
+            from journeysync_local.demo.loops_step import run_loops
+
+            loops = run_loops(stack)
             summary = summarise(run, day, started)
+            summary.loops = {k: v for k, v in loops.items() if k != "lines"}
+            summary.notes += loops["lines"]
             summary.reconcile = {
                 "tampered": reconciled["tampered"],
                 "found": reconciled["first"]["drift"],
@@ -120,6 +127,10 @@ def _print(s: object, report: Path) -> None:
         ("SES contacts", s.ses_contacts),
         ("suppressions (unsubscribed at the destination)", s.suppressed_at_destination),
         ("alerts routed", "—" if s.alerts_routed is None else s.alerts_routed),
+        ("surveys sent", s.loops.get("surveys_sent", "—")),
+        ("  ratings received from them", s.loops.get("survey_ratings_received", "—")),
+        *((f"work items: {kind}", ", ".join(f"{n} {status}" for status, n in sorted(c.items())))
+          for kind, c in sorted(s.loops.get("work_items", {}).items())),
         ("dead-lettered", sum(s.dead_lettered.values())),
         ("lost", s.lost),
         ("latency webhook → last effect p50", f"{s.latency_p50_ms:.0f} ms"),

@@ -24,6 +24,7 @@ def build_stack_report(
     from journeysync.config.loader import load_config
     from journeysync.destinations.state import SyncStateStore
     from journeysync.store.profiles import ProfileStore
+    from journeysync.work.listing import list_work
 
     table = stack.resource("Table")
     return build_report(
@@ -32,6 +33,7 @@ def build_stack_report(
         datetime.now(UTC),
         states=SyncStateStore(table, client=client),
         abandon_after_days=abandon_after_days,
+        work_items=list_work(table, client),
     )
 
 

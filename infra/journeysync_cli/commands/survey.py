@@ -1,4 +1,4 @@
-"""`journeysync survey links` (one-click rating links for an email) and `journeysync alerts list`."""
+"""`journeysync survey links` (one-click rating links for an email), `survey outbox` and `journeysync alerts list`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,27 @@ def links(
         return
     for score, url in urls.items():
         console.print(f"{score:>2}  {url}", highlight=False, soft_wrap=True)
+
+
+@survey_app.command("outbox")
+def outbox(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="at most this many")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="[{email, touchpoint, sent_at, scale, ...}]")] = False,
+) -> None:
+    """The survey emails sent after touchpoints, newest first."""
+    stack = _stack()
+    from itertools import islice
+
+    from journeysync.surveys.store import SurveyStore
+
+    found = [s.outbox_entry() for s in islice(SurveyStore(stack.resource("Table")).by_status("sent", newest_first=True), limit)]
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        console.print("no surveys sent yet")
+    for entry in found:
+        console.print(f"{entry['sent_at']}  {entry['touchpoint']:<16} {entry['scale']:<5} {entry['email']}", highlight=False)
 
 
 @alerts_app.command("list")

@@ -53,6 +53,7 @@ class Summary:
     wall_seconds: float = 0.0
     vendor_api_calls: int = 0
     reconcile: dict[str, Any] = field(default_factory=dict)
+    loops: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -94,6 +95,9 @@ class Summary:
             "latency_ms": {"p50": round(self.latency_p50_ms, 1), "p95": round(self.latency_p95_ms, 1)},
             "wall_seconds": round(self.wall_seconds, 1),
             "reconcile": self.reconcile,
+            "surveys_sent": self.loops.get("surveys_sent"),
+            "survey_ratings_received": self.loops.get("survey_ratings_received"),
+            "work_items": self.loops.get("work_items", {}),
             "notes": self.notes,
         }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-Purpose = Literal["rate", "claim", "resolve"]
+Purpose = Literal["rate", "claim", "resolve", "team"]
 MAX_TOKEN_LENGTH = 1024
 
 
@@ -34,7 +34,7 @@ class TokenError(Exception):
 @dataclass(frozen=True)
 class Token:
     purpose: Purpose
-    subject: str  # customer id (rate) or alert id (claim/resolve)
+    subject: str  # customer id (rate), alert id (claim/resolve) or team name (team: the staff page)
     expires_at: int  # unix seconds
     nonce: str
     extra: dict[str, str]

@@ -68,6 +68,20 @@ class Freshness(_Out):
     behind: int = Field(description="contacts whose state is older than the profile's current version")
 
 
+class WorkTeamStats(_Out):
+    created: int
+    claimed_within_sla: int
+    resolved: int = Field(description="resolved by staff or closed because the member moved on")
+    open: int
+    median_hours_to_claim: float | None
+
+
+class WorkKindStats(_Out):
+    kind: str
+    total: WorkTeamStats
+    by_team: dict[str, WorkTeamStats]
+
+
 class JourneyReport(_Out):
     generated_at: AwareDatetime
     customers: int
@@ -84,5 +98,6 @@ class JourneyReport(_Out):
     overlap: Overlap
     freshness: list[Freshness]
     freshness_method: str
+    work: list[WorkKindStats] = Field(default_factory=list, description="work items per kind (stage actions, alerts)")
     notes: list[str] = Field(default_factory=list)
     engagement: EngagementReport | None = None

@@ -23,6 +23,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("hotspots", "Detractor hotspots by stage and touchpoint"),
     ("overlap", "Overlap between divisions' lists"),
     ("freshness", "Sync freshness: vendor event → destination"),
+    ("work", "Work items: created, claimed within SLA, resolved, by team"),
 )
 
 _CSS = """
@@ -275,6 +276,18 @@ def _freshness(report: JourneyReport, charts: _Charts) -> str:
     )
 
 
+def _work(report: JourneyReport, charts: _Charts) -> str:
+    rows = []
+    for k in report.work:
+        for team, t in [("all teams", k.total), *k.by_team.items()]:
+            rows.append((k.kind, team, t.created, t.claimed_within_sla, t.resolved, t.open,
+                         _hours(t.median_hours_to_claim)))
+    return _table(["kind", "team", "created", "claimed within SLA", "resolved / closed", "open",
+                   "median time to claim"], rows, numeric=(2, 3, 4, 5, 6)) + (
+        "<p class=note>stage_action: an organisation-owned journey stage was entered; low_rating: a detractor "
+        "alert; abandoned: a started purchase that did not complete.</p>")
+
+
 _BODIES = {
     "funnel": _funnel,
     "stalled": _stalled,
@@ -283,6 +296,7 @@ _BODIES = {
     "hotspots": _hotspots,
     "overlap": _overlap,
     "freshness": _freshness,
+    "work": _work,
 }
 
 

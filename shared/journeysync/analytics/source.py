@@ -8,7 +8,7 @@ stays bounded and a weekly report of 100k profiles costs about one table scan pl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 
@@ -19,6 +19,7 @@ from journeysync.destinations.model import ContactState
 from journeysync.destinations.state import SyncStateStore
 from journeysync.models.customer import Customer
 from journeysync.store.profiles import ProfileStore
+from journeysync.work.model import WorkItem
 
 
 def enabled_destinations(config: AppConfig) -> list[str]:
@@ -49,6 +50,7 @@ def build_report(
     *,
     states: SyncStateStore | None = None,
     abandon_after_days: int = 90,
+    work_items: Iterable[WorkItem] | None = None,
 ) -> JourneyReport:
     """The whole report from the table: journeys from `journeys.yaml`, division lists from `segments.yaml`."""
     from journeysync.segments.engine import SegmentEngine
@@ -73,6 +75,10 @@ def build_report(
 
         engagement = build_engagement_report(store, EngagementStore(store.table, store.ddb), config, now)
         report = report.model_copy(update={"engagement": engagement})
+    if work_items is not None:
+        from journeysync.analytics.work import work_stats
+
+        report = report.model_copy(update={"work": work_stats(work_items)})
     if states is None:
         return report.model_copy(update={"notes": [*report.notes, "sync freshness: no sync-state store given"]})
     return report

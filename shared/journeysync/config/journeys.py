@@ -21,6 +21,7 @@ class StageConfig(_Cfg):
     within_days: int | None = Field(default=None, ge=0)
     sla_hours: float | None = Field(default=None, gt=0)
     team: str | None = None
+    action: str | None = Field(default=None, description="what the team must do when a member enters this stage")
     outcome: bool = False
 
     @model_validator(mode="after")

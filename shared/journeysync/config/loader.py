@@ -23,6 +23,7 @@ from journeysync.config.identity import IdentityConfig, IdentityPolicy
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
 from journeysync.config.segments import SegmentsConfig
+from journeysync.config.surveys import SurveysConfig
 from journeysync.errors import ConfigError
 from journeysync.models.validation import first_error_field
 
@@ -35,6 +36,7 @@ FILES: dict[str, type[BaseModel]] = {
     "routing.yaml": RoutingConfig,
     "identity.yaml": IdentityConfig,
     "engagement.yaml": EngagementConfig,
+    "surveys.yaml": SurveysConfig,
 }
 
 
@@ -47,6 +49,7 @@ class AppConfig:
     routing: RoutingConfig
     identity: IdentityPolicy = field(default_factory=IdentityPolicy)
     engagement: EngagementConfig = field(default_factory=EngagementConfig)
+    surveys: SurveysConfig = field(default_factory=SurveysConfig)
 
 
 def default_config_dir() -> Path:
@@ -88,7 +91,7 @@ def _missing(root: Path, name: str) -> ConfigError:
 
 
 def load_config(directory: Path | str | None = None) -> AppConfig:
-    """Read and validate every file in `directory`; all six are required.
+    """Read and validate every file in `directory`; all seven are required.
 
     A file that is missing is an error, never silent defaults: on Lambda `/opt` always exists, so a
     mis-packaged config layer would otherwise run with no journeys, no segments and a placeholder sender.
@@ -109,6 +112,7 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
         routing=cast(RoutingConfig, loaded["routing.yaml"]),
         identity=cast(IdentityConfig, loaded["identity.yaml"]).identity,
         engagement=cast(EngagementConfig, loaded["engagement.yaml"]),
+        surveys=cast(SurveysConfig, loaded["surveys.yaml"]),
     )
 
 

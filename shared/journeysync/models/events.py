@@ -223,6 +223,15 @@ class SurveyResponded(_Data):
         return self
 
 
+class SurveySent(_Data):
+    """We asked for a rating after a touchpoint (a timeline entry; it changes no profile fact)."""
+
+    kind: Literal["survey.sent"] = "survey.sent"
+    touchpoint: str = Field(min_length=1)
+    scale: Literal["nps", "csat", "stars"]
+    about_event_id: str = Field(min_length=1, description="the touchpoint event the survey asks about")
+
+
 ConsentStatusLiteral = Literal["subscribed", "unsubscribed", "cleaned", "complained", "pending"]
 
 
@@ -259,6 +268,7 @@ EventData = Annotated[
     | TicketCancelled
     | TicketCheckedIn
     | SurveyResponded
+    | SurveySent
     | ConsentChanged
     | CustomerUpdated
     | CustomerForgotten,
@@ -274,6 +284,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "ticket.cancelled",
     "ticket.checked_in",
     "survey.responded",
+    "survey.sent",
     "consent.changed",
     "customer.updated",
     "customer.forgotten",
@@ -288,6 +299,7 @@ EventType = Literal[
     "ticket.cancelled",
     "ticket.checked_in",
     "survey.responded",
+    "survey.sent",
     "consent.changed",
     "customer.updated",
     "customer.forgotten",

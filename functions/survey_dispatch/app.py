@@ -1,0 +1,79 @@
+"""Two handlers of the survey dispatch hop.
+
+`lambda_handler` (SQS, EventBridge rule → SurveyDispatchQueue): a ProfileChanged caused by a
+configured touchpoint → a survey planned for later (one per touchpoint event, whatever the
+redeliveries). `send_due` (schedule, every 5 minutes): surveys that have fallen due → the rules →
+one SES templated email each. "Now" for the sweep is the schedule's own time, so the local
+scheduler — and a test — drives the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+logger = Logger(service="survey_dispatch")
+metrics = Metrics(service="survey_dispatch")
+
+
+def _warn(message: str, extra: dict[str, Any]) -> None:
+    logger.warning(message, extra=extra)
+
+
+def _record(record: Any) -> None:
+    from journeysync.errors import BadInputError
+    from journeysync.models.changes import ProfileChanged
+    from journeysync.models.validation import parse_model
+    from journeysync.queueing import dead_letter
+    from journeysync.surveys.plan import plan_change
+    from journeysync.surveys.wiring import settings, survey_store, surveys_config
+
+    try:
+        body = json.loads(record.body)
+        change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    except (ValueError, BadInputError) as exc:  # retrying cannot fix it: park it with the reason, at once
+        reason = f"not a ProfileChanged: {getattr(exc, 'field', None) or ''} {exc}".strip()
+        logger.warning("dead-lettering a record", extra={"message_id": record.message_id, "reason": reason})
+        dead_letter(settings().survey_dispatch_dlq_url, record.body, reason)
+        return
+    logger.set_correlation_id(f"{change.customer_id}:{change.version}")
+    report = plan_change(surveys_config(), survey_store(), change)
+    if report.planned:
+        metrics.add_metric(name="SurveysPlanned", unit=MetricUnit.Count, value=report.planned)
+    # ids only: no address in the logs
+    logger.info("touchpoints planned", customer_id=change.customer_id, planned=report.planned,
+                skipped=report.skipped, repeated=report.repeated, event_ids=report.event_ids)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
+
+
+def _scheduled_time(event: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def send_due(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from journeysync.surveys.send import send_due as sweep
+    from journeysync.surveys.wiring import send_deps
+
+    report = sweep(send_deps(_warn), _scheduled_time(event if isinstance(event, dict) else {}))
+    metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=report.sent)
+    for reason, count in report.skipped.items():
+        metrics.add_metric(name=f"SurveysSkipped_{reason}", unit=MetricUnit.Count, value=count)
+    logger.info("survey sweep", sent=report.sent, skipped=report.skipped, deferred=report.deferred,
+                failed=report.failed)
+    return {"sent": report.sent, "skipped": report.skipped, "deferred": report.deferred, "failed": report.failed}

@@ -1,0 +1,82 @@
+"""The demo's closing-the-loops step: the day's surveys fall due, some members tap a rating, and the teams'
+work items are counted.
+
+Call after the day has drained: it fires the SurveySendFunction's schedule as of the next morning (the
+delays have passed, outside quiet hours), opens the rating link of every `tap_every`-th survey email
+(a detractor score for every third tap, so alerts follow), waits for the ratings to flow through the
+profile and router hops, and reads the counts back from where they live — the outbox, the profiles'
+ratings and the work items.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from journeysync_local.stack import LocalStack
+
+
+def _survey_emails(stack: LocalStack) -> list[dict[str, Any]]:
+    data = requests.get(f"{stack.moto_url}/moto-api/data.json", timeout=30).json()
+    return list(data.get("ses", {}).get("TemplateMessage", []))
+
+
+def _tap(url: str) -> bool:
+    """A member's tap: open the link, and confirm where the page asks for it (a form posting back, no comment box)."""
+    page = requests.get(url, timeout=30)
+    if re.search(r"<form[^>]*method=['\"]post['\"]", page.text, re.I) and "comment" not in page.text.lower():
+        page = requests.post(url, timeout=30)
+    return page.status_code == 200
+
+
+def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
+    from journeysync.config.loader import load_config
+    from journeysync.surveys.rules import quiet_until
+    from journeysync.surveys.store import SurveyStore
+    from journeysync.work.listing import count_work, list_work
+
+    config = load_config().surveys
+    longest = max((t.delay_minutes for t in config.touchpoints), default=0)
+    due = quiet_until(config, datetime.now(UTC) + timedelta(minutes=longest + 5))
+    results = stack.fire_schedule("SurveySendFunction", at=due)
+    taps = 0
+    for n, message in enumerate(_survey_emails(stack)):
+        if n % tap_every:
+            continue
+        data = json.loads(message["template_data"])
+        scores = data.get("scores") or []
+        if not scores:
+            continue
+        pick = scores[0] if taps % 3 == 0 else scores[-1]  # every third tap a detractor, the rest promoters
+        if _tap(pick["url"]):
+            taps += 1
+    stack.wait_idle(timeout=120, settle=0.2)
+    ddb = stack.client("dynamodb")
+    table = stack.resources["Table"]
+    sent = sum(1 for _ in SurveyStore(table, ddb).by_status("sent"))
+    ratings = _survey_ratings(stack)
+    work = count_work(list_work(table, ddb))
+    return {
+        "surveys_sent": sent,
+        "survey_ratings_received": ratings,
+        "work_items": work,
+        "lines": [
+            f"surveys: {sent} sent as of {due:%a %H:%M} UTC (sweep: {results[0] if results else {}}), "
+            f"{ratings} ratings came back through their links",
+            "work items: " + "; ".join(f"{kind} {dict(sorted(c.items()))}" for kind, c in sorted(work.items())),
+        ],
+    }
+
+
+def _survey_ratings(stack: LocalStack) -> int:
+    """Ratings on the profiles that came from our own rating links (source journeysync.survey)."""
+    from journeysync.store.profiles import ProfileStore
+
+    count = 0
+    for customer in ProfileStore(stack.resources["Table"], stack.client("dynamodb")).iter_customers():
+        count += sum(1 for r in customer.profile.ratings if re.match(r"^link-", r.response_id))
+    return count

@@ -1,0 +1,103 @@
+"""stage_action planning (pure): which organisation-owned stages ask for an item, when one closes, and that
+a redelivered change never asks for a second item."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from journeysync.config.loader import load_config
+from journeysync.models.changes import Cause, ProfileChanged
+from journeysync.work.changes import read_change
+from journeysync.work.model import WorkItem
+from journeysync.work.notify import render
+from journeysync.work.stages import plan_stage_actions
+
+ROOT = Path(__file__).resolve().parents[2]
+JOURNEYS = load_config(ROOT / "infra" / "config").journeys
+NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+STAGES = [("membership", s.name) for s in JOURNEYS.journeys[0].stages] + [
+    ("visit_feedback", s.name) for s in JOURNEYS.journeys[1].stages]
+
+
+def _change(positions: dict[str, tuple[str, datetime]], *, forgotten: bool = False) -> ProfileChanged:
+    after = {
+        "identity": {"emails": ["ann@example.org"], "primary_email": "ann@example.org"},
+        "profile": {"given_name": "Ann", "membership": {"status": "active", "tier": "family"}},
+        "journeys": {j: {"journey": j, "stage": s, "entered_at": at.isoformat()} for j, (s, at) in positions.items()},
+    }
+    return ProfileChanged(customer_id="c1", version=2, at=NOW, forgotten=forgotten, after=after,
+                          causes=[Cause(id="e1", type="membership.purchased", source="tills")])
+
+
+def test_entering_joined_asks_the_membership_team_with_the_members_context() -> None:
+    plan = plan_stage_actions(read_change(_change({"membership": ("joined", NOW)})), JOURNEYS, [], NOW)
+    [item] = plan.create
+    assert (item.kind, item.team, item.title, item.sla_due_at) == (
+        "stage_action", "membership", "membership: joined", NOW + timedelta(hours=48))
+    assert item.context["What happened"] == "membership.purchased"
+    assert item.context["What the stage expects"].startswith("Welcome call")
+    message = render(item)
+    assert message.subject == "[membership] Action needed: Ann - membership: joined"
+    assert "active, family" in message.text and "<script" not in message.html
+
+
+def test_a_member_owned_stage_asks_for_nothing_and_moving_on_closes_the_open_item() -> None:
+    [item] = plan_stage_actions(read_change(_change({"membership": ("joined", NOW)})), JOURNEYS, [], NOW).create
+    moved = plan_stage_actions(read_change(_change({"membership": ("first_visit", NOW)})), JOURNEYS, [item], NOW)
+    assert moved.create == [] and moved.close == [item]
+    claimed = item.model_copy(update={"status": "claimed"})
+    assert plan_stage_actions(read_change(_change({})), JOURNEYS, [claimed], NOW).close == [claimed]
+    done = item.model_copy(update={"status": "resolved"})
+    assert plan_stage_actions(read_change(_change({})), JOURNEYS, [done], NOW).close == []
+
+
+def test_a_forgotten_member_asks_for_nothing_and_their_open_items_close() -> None:
+    [item] = plan_stage_actions(read_change(_change({"membership": ("joined", NOW)})), JOURNEYS, [], NOW).create
+    plan = plan_stage_actions(read_change(_change({"membership": ("joined", NOW)}, forgotten=True)), JOURNEYS, [item], NOW)
+    assert plan.create == [] and plan.close == [item]
+
+
+@given(st.lists(st.tuples(st.sampled_from(STAGES), st.integers(1, 1000)), min_size=1, max_size=6))
+def test_replaying_any_change_asks_for_nothing_new_and_open_items_match_org_stages(
+    moves: list[tuple[tuple[str, str], int]],
+) -> None:
+    items: list[WorkItem] = []
+    elapsed = 0
+    for (journey, stage), gap in moves:  # each move enters a stage later than the one before
+        elapsed += gap
+        change = _change({journey: (stage, NOW + timedelta(minutes=elapsed))})
+        for _ in range(2):  # a redelivery
+            plan = plan_stage_actions(read_change(change), JOURNEYS, items, NOW)
+            closing = {i.id for i in plan.close}
+            items = [i.model_copy(update={"status": "closed"}) if i.id in closing else i for i in items] + plan.create
+        again = plan_stage_actions(read_change(change), JOURNEYS, items, NOW)
+        assert again.create == [] and again.close == []
+        open_items = [i for i in items if i.status == "open"]
+        config = JOURNEYS.get(journey).stage(stage)  # type: ignore[union-attr]
+        assert config is not None
+        assert len(open_items) == (1 if config.owner == "organization" and config.action else 0)
+    assert len({i.id for i in items}) == len(items)
+
+
+def test_the_report_counts_each_kind_by_team_with_claims_inside_the_sla_and_the_median_time_to_claim() -> None:
+    from journeysync.analytics.work import work_stats
+
+    def item(n: int, kind: str, team: str, claim_after_h: float | None, status: str = "open") -> WorkItem:
+        return WorkItem(id=f"w{n}", kind=kind, customer_id="c", team=team, title="t", status=status,  # type: ignore[arg-type]
+                        created_at=NOW, sla_due_at=NOW + timedelta(hours=24),
+                        claimed_at=NOW + timedelta(hours=claim_after_h) if claim_after_h is not None else None)
+
+    stats = {k.kind: k for k in work_stats([
+        item(1, "stage_action", "membership", 2, "claimed"), item(2, "stage_action", "membership", 30, "resolved"),
+        item(3, "stage_action", "cinema", None, "closed"), item(4, "low_rating", "visitor-experience", None)])}
+    assert list(stats) == ["low_rating", "stage_action", "abandoned"]
+    total = stats["stage_action"].total
+    assert (total.created, total.claimed_within_sla, total.resolved, total.open) == (3, 1, 2, 1)
+    assert total.median_hours_to_claim == 16.0
+    assert stats["stage_action"].by_team["cinema"].median_hours_to_claim is None
+    assert stats["abandoned"].total.created == 0
+
