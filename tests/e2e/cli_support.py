@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,23 @@ def cli(*args: str, input: str | None = None) -> Any:
     result = CliRunner().invoke(app, list(args), input=input)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout) if "--json" in args else result.output
+
+
+_FIRST_SENT: dict[str, str] = {}
+
+
+def post_cloudevent(stack: LocalStack, event_id: str, kind: str, email: str, data: dict[str, Any]) -> None:
+    """A signed in-house CloudEvent from the tills; a second post of the same id is a byte-identical redelivery."""
+    import requests
+
+    from journeysync.vendors import adapter_for
+
+    at = _FIRST_SENT.setdefault(event_id, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    body = json.dumps({"specversion": "1.0", "id": event_id, "source": "tills", "type": kind, "time": at,
+                       "identity": {"emails": [email]}, "data": data}).encode()
+    adapter = adapter_for("cloudevents")
+    assert adapter is not None
+    url = f"{stack.url}/webhooks/cloudevents"
+    headers = adapter.signed_headers(stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
+    assert requests.post(url, data=body, headers=headers, timeout=20).status_code in (200, 202)
+    stack.wait_idle(timeout=30)

@@ -16,28 +16,16 @@ from journeysync_local.stack import LocalStack
 
 from journeysync.config import load_config
 from journeysync.surveys.rules import quiet_until
-from journeysync.vendors import adapter_for
-from tests.e2e.cli_support import cli
+from tests.e2e.cli_support import cli, post_cloudevent
 
 pytestmark = pytest.mark.e2e
 
 CONFIG = load_config().surveys
 
 
-def _post(stack: LocalStack, event_id: str, kind: str, email: str, data: dict[str, Any]) -> None:
-    body = json.dumps({"specversion": "1.0", "id": event_id, "source": "tills", "type": kind,
-                       "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "identity": {"emails": [email]}, "data": data}).encode()
-    adapter = adapter_for("cloudevents")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/cloudevents"
-    headers = adapter.signed_headers(stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
-    assert requests.post(url, data=body, headers=headers, timeout=20).status_code in (200, 202)
-    stack.wait_idle(timeout=30)
-
-
 def _check_in(stack: LocalStack, event_id: str, email: str) -> None:
-    _post(stack, event_id, "ticket.checked_in", email, {"event_ref": "general-admission", "location": "main-entrance"})
+    # CloudEvents ids are unique per source: the same id from another test's member would be a conflicting re-send
+    post_cloudevent(stack, f"{event_id}-{email.split('@')[0]}", "ticket.checked_in", email, {"event_ref": "general-admission", "location": "main-entrance"})
 
 
 def _sweep(stack: LocalStack, at: datetime) -> dict[str, Any]:
@@ -62,12 +50,14 @@ def _due(delay_minutes: int) -> datetime:
 
 
 def _tap(url: str) -> requests.Response:
-    """What a recipient's tap does: open the link (and confirm, where the page asks for a POST)."""
+    """What a recipient's tap does: open the link, then press the page's one button (a POST of its hidden fields)."""
     page = requests.get(url, timeout=10)
-    form = re.search(r"<form[^>]*method=['\"]post['\"][^>]*>", page.text, re.I)
-    if form and "comment" not in page.text.lower():
-        return requests.post(url, timeout=10)
-    return page
+    form = re.search(r"<form[^>]*method=['\"]post['\"][^>]*>(.*?)</form>", page.text, re.I | re.S)
+    if form is None:
+        return page
+    hidden = dict(re.findall(r"<input[^>]*type=['\"]hidden['\"][^>]*name=['\"]([^'\"]+)['\"][^>]*value=['\"]([^'\"]*)['\"]",
+                             form.group(1), re.I))
+    return requests.post(url.split("?", 1)[0], data=hidden, timeout=10)
 
 
 @pytest.mark.timeout(240)
@@ -112,7 +102,7 @@ def test_a_check_in_gets_exactly_one_survey_after_the_delay_whose_link_records_a
 @pytest.mark.timeout(120)
 def test_an_unsubscribed_member_is_never_surveyed(local_stack: LocalStack) -> None:
     email = f"una-{uuid.uuid4().hex[:8]}@example.com"
-    _post(local_stack, "pref-1", "consent.changed", email, {"status": "unsubscribed", "explicit": True})
+    post_cloudevent(local_stack, "pref-1", "consent.changed", email, {"status": "unsubscribed", "explicit": True})
     _check_in(local_stack, "gate-9", email)
     result = _sweep(local_stack, _due(120))
     assert result["sent"] == 0
