@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from journeysync_local.demo.loops_step import tap
 from journeysync_local.stack import LocalStack
 
 from journeysync.config import load_config
@@ -49,17 +50,6 @@ def _due(delay_minutes: int) -> datetime:
     return quiet_until(CONFIG, datetime.now(UTC) + timedelta(minutes=delay_minutes + 1))
 
 
-def _tap(url: str) -> requests.Response:
-    """What a recipient's tap does: open the link, then press the page's one button (a POST of its hidden fields)."""
-    page = requests.get(url, timeout=10)
-    form = re.search(r"<form[^>]*method=['\"]post['\"][^>]*>(.*?)</form>", page.text, re.I | re.S)
-    if form is None:
-        return page
-    hidden = dict(re.findall(r"<input[^>]*type=['\"]hidden['\"][^>]*name=['\"]([^'\"]+)['\"][^>]*value=['\"]([^'\"]*)['\"]",
-                             form.group(1), re.I))
-    return requests.post(url.split("?", 1)[0], data=hidden, timeout=10)
-
-
 @pytest.mark.timeout(240)
 def test_a_check_in_gets_exactly_one_survey_after_the_delay_whose_link_records_a_rating_in_one_tap(
     cli_stack: LocalStack,
@@ -82,7 +72,7 @@ def test_a_check_in_gets_exactly_one_survey_after_the_delay_whose_link_records_a
     assert visit.question in rendered
     links = dict(re.findall(r"^(\d+): (http\S+)$", rendered, re.M))
     assert sorted(int(score) for score in links) == list(range(0, 11))  # nps: 0..10, one link each
-    assert _tap(links["9"]).status_code == 200
+    assert tap(links["9"]).status_code == 200
     stack.wait_idle(timeout=30)
     profile = cli("profile", "get", "--email", email, "--json")
     assert [(r["score"], r["touchpoint"]) for r in profile["profile"]["ratings"]] == [(9, "visit")]

@@ -25,12 +25,15 @@ def _survey_emails(stack: LocalStack) -> list[dict[str, Any]]:
     return list(data.get("ses", {}).get("TemplateMessage", []))
 
 
-def _tap(url: str) -> bool:
-    """A member's tap: open the link, and confirm where the page asks for it (a form posting back, no comment box)."""
+def tap(url: str) -> requests.Response:
+    """A recipient's tap on a rating link: the link opens a confirm page, its one button POSTs the hidden fields."""
     page = requests.get(url, timeout=30)
-    if re.search(r"<form[^>]*method=['\"]post['\"]", page.text, re.I) and "comment" not in page.text.lower():
-        page = requests.post(url, timeout=30)
-    return page.status_code == 200
+    form = re.search(r"<form[^>]*method=['\"]post['\"][^>]*>(.*?)</form>", page.text, re.I | re.S)
+    if form is None:
+        return page
+    hidden = dict(re.findall(
+        r"<input[^>]*type=['\"]hidden['\"][^>]*name=['\"]([^'\"]+)['\"][^>]*value=['\"]([^'\"]*)['\"]", form.group(1), re.I))
+    return requests.post(url.split("?", 1)[0], data=hidden, timeout=30)
 
 
 def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
         if not scores:
             continue
         pick = scores[0] if taps % 3 == 0 else scores[-1]  # every third tap a detractor, the rest promoters
-        if _tap(pick["url"]):
+        if tap(pick["url"]).status_code == 200:
             taps += 1
     stack.wait_idle(timeout=120, settle=0.2)
     ddb = stack.client("dynamodb")
