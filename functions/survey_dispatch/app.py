@@ -10,12 +10,13 @@ scheduler — and a test — drives the clock.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from journeysync.clock import scheduled_time
 
 logger = Logger(service="survey_dispatch")
 metrics = Metrics(service="survey_dispatch")
@@ -57,20 +58,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
 
 
-def _scheduled_time(event: dict[str, Any]) -> datetime:
-    try:
-        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC)
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def send_due(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from journeysync.surveys.send import send_due as sweep
     from journeysync.surveys.wiring import send_deps
 
-    report = sweep(send_deps(_warn), _scheduled_time(event if isinstance(event, dict) else {}))
+    report = sweep(send_deps(_warn), scheduled_time(event))
     metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=report.sent)
     for reason, count in report.skipped.items():
         metrics.add_metric(name=f"SurveysSkipped_{reason}", unit=MetricUnit.Count, value=count)

@@ -15,6 +15,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+from journeysync.clock import scheduled_time
+
 logger = Logger(service="work_items")
 metrics = Metrics(service="work_items")
 
@@ -61,14 +63,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
 
 
-def _scheduled_time(event: dict[str, Any]) -> datetime:
-    """The schedule's own time ("now" for the run), so the local scheduler and tests drive the clock."""
-    try:
-        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC)
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def escalate(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -78,7 +72,7 @@ def escalate(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     deps = work_deps()
     deps.warn = lambda message, extra: logger.warning(message, extra=extra)
-    report = escalate_work(deps, _scheduled_time(event if isinstance(event, dict) else {}))
+    report = escalate_work(deps, scheduled_time(event))
     metrics.add_metric(name="WorkItemsEscalated", unit=MetricUnit.Count, value=report.escalated)
     logger.info("work escalation run", escalated=report.escalated, notified=report.notified, failed=report.failed)
     return {"escalated": report.escalated, "notified": report.notified, "failed": report.failed}

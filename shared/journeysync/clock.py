@@ -8,7 +8,8 @@ beats any unsubscribe; a year-9999 membership never lapses). Ingest answers such
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -21,3 +22,11 @@ def future_time_error(at: datetime, received: datetime, skew: timedelta = MAX_CL
         f"event time {at.isoformat()} is more than {int(skew.total_seconds())} s after it was received "
         f"({received.isoformat()}); fix the sender's clock"
     )
+
+
+def scheduled_time(event: Any) -> datetime:
+    """A scheduled invocation's own time ("now" for the run), so the local scheduler and tests drive the clock."""
+    try:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(UTC)
