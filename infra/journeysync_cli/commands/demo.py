@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _journey_report(stack: LocalStack, path: Path) -> Path:
-    """The journey analytics report of the day (issue 9), from the stack's own table."""
+    """The journey analytics report of the day, from the stack's own table."""
     from journeysync_cli.commands.report import write_journey_report
     from journeysync_cli.state import from_state
 

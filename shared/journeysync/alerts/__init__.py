@@ -1,4 +1,4 @@
-"""Survey follow-up (issue 7): one-click ratings, routed low-rating alerts, claim/resolve links, SLA escalation.
+"""Survey follow-up: one-click ratings, routed low-rating alerts, claim/resolve links, SLA escalation.
 
 | module       | what                                                                       |
 |--------------|----------------------------------------------------------------------------|

@@ -1,4 +1,4 @@
-"""Journey analytics (issue 9): pure functions over Customers, the HTML rendering, and the store source."""
+"""Journey analytics: pure functions over Customers, the HTML rendering, and the store source."""
 
 from journeysync.analytics.freshness import lag_seconds, percentile, vendor_event_times
 from journeysync.analytics.journeys import JourneyAnalytics, analyse, sla_due, stage_before
