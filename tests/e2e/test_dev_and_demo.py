@@ -116,7 +116,9 @@ def test_demo_plays_a_day_with_nothing_lost(tmp_path: Path) -> None:
     assert summary["profiles"] > 0 and summary["can_book_online"] > 0
     assert summary["events_accepted"] > summary["members"]
     assert summary["surveys_sent"] > 0 and 0 < summary["survey_ratings_received"] <= summary["surveys_sent"]
-    assert summary["work_items"]["stage_action"] and sum(summary["work_items"]["stage_action"].values()) > 0
+    # stage actions depend on the shuffle: a member who joins and moves on within one FIFO batch is written once,
+    # past the stage (tests/e2e/test_work_items.py pins the stage action itself); low ratings always make items
+    assert sum(summary["work_items"]["low_rating"].values()) > 0
     assert "A day at the Riverside Museum" in report.read_text()
     # the week of campaigns came back as engagement: a real hour-of-week histogram and overlap-vs-sends table
     journey = json.loads(report.with_name("journey-report.json").read_text())["engagement"]

@@ -12,7 +12,7 @@ from journeysync_local.stack import LocalStack
 
 from journeysync.work.store import WorkItemStore
 from tests.browser import Browser, chromium_path
-from tests.e2e.test_work_items import _post
+from tests.e2e.cli_support import post_cloudevent
 from tests.survey_support import outbox
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ def browser() -> Iterator[Browser]:
 @pytest.mark.timeout(180)
 def test_the_team_page_lists_open_items_and_claims_one_with_a_post(local_stack: LocalStack, browser: Browser) -> None:
     email = f"ola-{uuid.uuid4().hex[:8]}@example.com"
-    _post(local_stack, "till-88", "membership.purchased", email, {"tier": "individual", "term_months": 12})
+    post_cloudevent(local_stack, f"till-88-{email.split('@')[0]}", "membership.purchased", email, {"tier": "individual", "term_months": 12})
     message = next(m for m in outbox(local_stack, email)
                    if m["destinations"]["ToAddresses"] == ["membership-lead@riverside-museum.example"])
     [link] = re.findall(r"href='([^']+/work/[^']+)'", message["body"])
