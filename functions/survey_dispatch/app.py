@@ -9,7 +9,6 @@ scheduler — and a test — drives the clock.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -28,16 +27,14 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
 
 def _record(record: Any) -> None:
     from journeysync.errors import BadInputError
-    from journeysync.models.changes import ProfileChanged
-    from journeysync.models.validation import parse_model
+    from journeysync.models.changes import change_from_record
     from journeysync.queueing import dead_letter
     from journeysync.surveys.plan import plan_change
     from journeysync.surveys.wiring import settings, survey_store, surveys_config
 
     try:
-        body = json.loads(record.body)
-        change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
-    except (ValueError, BadInputError) as exc:  # retrying cannot fix it: park it with the reason, at once
+        change = change_from_record(record.body)
+    except BadInputError as exc:  # retrying cannot fix it: park it with the reason, at once
         reason = f"not a ProfileChanged: {getattr(exc, 'field', None) or ''} {exc}".strip()
         logger.warning("dead-lettering a record", extra={"message_id": record.message_id, "reason": reason})
         dead_letter(settings().survey_dispatch_dlq_url, record.body, reason)

@@ -7,7 +7,6 @@ that record; the item was stored first, so the retry emails it without creating 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,16 +30,14 @@ def _record(record: Any) -> None:
 
 def _handle(record: Any) -> None:
     from journeysync.errors import BadInputError
-    from journeysync.models.changes import ProfileChanged
-    from journeysync.models.validation import parse_model
+    from journeysync.models.changes import change_from_record
     from journeysync.queueing import dead_letter
     from journeysync.work.process import process_change
     from journeysync.work.wiring import settings, work_deps
 
     try:
-        body = json.loads(record.body)
-        change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
-    except (ValueError, BadInputError) as exc:  # retrying cannot fix it: park it with the reason, at once
+        change = change_from_record(record.body)
+    except BadInputError as exc:  # retrying cannot fix it: park it with the reason, at once
         reason = f"not a ProfileChanged: {getattr(exc, 'field', None) or ''} {exc}".strip()
         logger.warning("dead-lettering a record", extra={"message_id": record.message_id, "reason": reason})
         dead_letter(settings().work_items_dlq_url, record.body, reason)

@@ -9,10 +9,12 @@ the fold's bookkeeping (field times, ledgers) to stay far below EventBridge's
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from journeysync.errors import BadInputError
 from journeysync.models.customer import Customer
 
 BUS_SOURCE = "journeysync.profiles"
@@ -53,3 +55,15 @@ def snapshot(customer: Customer) -> dict[str, Any]:
 def customer_from_snapshot(data: dict[str, Any]) -> Customer:
     """Rebuild a Customer from a snapshot (excluded bookkeeping comes back as defaults)."""
     return Customer.model_validate(data)
+
+
+def change_from_record(body: str) -> ProfileChanged:
+    """The ProfileChanged in an SQS record body: an EventBridge event (its `detail`) or the bare change."""
+    from journeysync.models.validation import parse_model
+
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        raise BadInputError("record body is not JSON", field="body") from None
+    detail = envelope.get("detail") if isinstance(envelope, dict) and "detail" in envelope else envelope
+    return parse_model(ProfileChanged, detail)

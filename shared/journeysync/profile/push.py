@@ -13,14 +13,12 @@ refuses (4xx, or an error in a 207) → the record goes to the dead-letter queue
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeysync.errors import BadInputError, FatalError, RetriableError
-from journeysync.models.changes import ProfileChanged
-from journeysync.models.validation import parse_model
+from journeysync.models.changes import ProfileChanged, change_from_record
 
 # HubSpot contact properties journeysync writes (create the journeysync_* ones once in HubSpot).
 PROPERTIES = (
@@ -58,14 +56,6 @@ def contact_properties(after: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in props.items() if v != "" or k.startswith("journeysync_")}
 
 
-def change_from_record(body: str) -> ProfileChanged:
-    """The ProfileChanged in an SQS record whose body is an EventBridge event."""
-    try:
-        envelope = json.loads(body)
-    except ValueError:
-        raise BadInputError("record body is not JSON", field="body") from None
-    detail = envelope.get("detail") if isinstance(envelope, dict) and "detail" in envelope else envelope
-    return parse_model(ProfileChanged, detail)
 
 
 @dataclass
