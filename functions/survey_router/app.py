@@ -7,7 +7,6 @@ so the retry sends it without creating a second one.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,11 +33,9 @@ def _record(record: Any) -> None:
 def _route(record: Any) -> None:
     from journeysync.alerts.router import process_change
     from journeysync.alerts.wiring import router_deps
-    from journeysync.models.changes import ProfileChanged
-    from journeysync.models.validation import parse_model
+    from journeysync.models.changes import change_from_record
 
-    body = json.loads(record.body)
-    change = parse_model(ProfileChanged, body.get("detail", body) if isinstance(body, dict) else body)
+    change = change_from_record(record.body)
     logger.set_correlation_id(f"{change.customer_id}:{change.version}")
     report = process_change(change, router_deps(_warn), datetime.now(UTC))
     metrics.add_metric(name="RatingChangesRouted", unit=MetricUnit.Count, value=1)
