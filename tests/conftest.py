@@ -100,7 +100,6 @@ def aws(moto_endpoint: MotoEndpoint, monkeypatch: pytest.MonkeyPatch) -> AwsReso
         ddb.create_table(**create_table_request(name, resource["Properties"]))
         tables[logical_id] = name
     monkeypatch.setenv("JOURNEYSYNC_TABLE_NAME", tables["Table"])
-    monkeypatch.setenv("JOURNEYSYNC_IDEMPOTENCY_TABLE", tables["IdempotencyTable"])
     from journeysync.settings import get_settings
 
     get_settings.cache_clear()

@@ -18,8 +18,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     from journeysync.reconcile.run import default_deps, reconcile
 
     deps = default_deps()
-    if deps.ingest is not None and hasattr(deps.ingest.once, "bind"):
-        deps.ingest.once.bind(context)
     dry_run = isinstance(event, dict) and bool(event.get("dry_run"))
     doc = reconcile(deps, dry_run=dry_run)
     logger.info("reconcile", extra={"drift": doc["drift"], "repaired": doc["repaired"], "report": doc["report"]})

@@ -15,19 +15,11 @@ logger = Logger(service="webhook_ingest")
 metrics = Metrics(service="webhook_ingest")
 
 
-def _bound_deps(context: Any) -> Any:
-    deps = default_deps()
-    bind = getattr(deps.once, "bind", None)
-    if bind is not None:
-        bind(context)
-    return deps
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     vendor = str((event.get("pathParameters") or {}).get("vendor") or "-")
-    reply = serve(event, lambda: _bound_deps(context), lambda exc: logger.exception("webhook not acknowledged"))
+    reply = serve(event, default_deps, lambda exc: logger.exception("webhook not acknowledged"))
     if reply.body.get("conflict"):
         logger.warning("duplicate id with different content refused", vendor=vendor, vendor_event_id=reply.vendor_event_id)
     metrics.add_dimension("vendor", vendor if reply.status != 404 else "unknown")

@@ -104,8 +104,6 @@ class StackInfo:
                     env.setdefault(key, value)
         if "Table" in self.resources:
             env.setdefault("JOURNEYSYNC_TABLE_NAME", self.resources["Table"])
-        if "IdempotencyTable" in self.resources:
-            env.setdefault("JOURNEYSYNC_IDEMPOTENCY_TABLE", self.resources["IdempotencyTable"])
         if "EventsQueue" in self.resources:
             env.setdefault("JOURNEYSYNC_EVENTS_QUEUE_URL", self.resources["EventsQueue"])
         if "EventBus" in self.resources:

@@ -46,7 +46,6 @@ PRELOAD = (
     "aws_lambda_powertools.logging",
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.utilities.batch",
-    "aws_lambda_powertools.utilities.idempotency",
     "aws_lambda_powertools.utilities.parameters",
     "aws_lambda_powertools.utilities.typing",
 )

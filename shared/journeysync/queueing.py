@@ -2,7 +2,7 @@
 
 Group id = a stable hash of the best identity key (one customer's events stay in
 order and never block another's); dedup id = the event id (SQS drops a redelivery
-within 5 minutes; the consumer's idempotency covers the rest).
+within 5 minutes; the fold, idempotent by natural key, covers the rest).
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOURNEYSYNC_", extra="ignore")
 
     table_name: str = Field(default="journeysync", description="the single profile table")
-    idempotency_table: str = "journeysync-idempotency"
     events_queue_url: str = ""
     bus_name: str = "journeysync"
     archive_bucket: str = "journeysync-archive"

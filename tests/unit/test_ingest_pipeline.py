@@ -141,7 +141,8 @@ def test_queue_refusal_after_archiving_answers_503_so_the_vendor_redelivers() ->
     errors: list[Exception] = []
     with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
         s3_stub.add_response(
-            "put_object", {}, {"Bucket": "archive", "Key": ANY, "Body": ANY, "ContentType": "application/json"}
+            "put_object", {}, {"Bucket": "archive", "Key": ANY, "Body": ANY, "ContentType": "application/json",
+                               "IfNoneMatch": "*", "Metadata": ANY},
         )
         sqs_stub.add_response(
             "send_message_batch",
@@ -237,3 +238,41 @@ def test_an_unreadable_api_gateway_body_is_400_naming_the_body() -> None:
     event = {**_apigw_event("cloudevents", b"x", {}), "body": "***", "isBase64Encoded": True}
     reply = serve(event, lambda: _deps(s3, sqs), lambda exc: None)
     assert (reply.status, reply.body["field"]) == (400, "body")
+
+
+def _archived_before(s3_stub: Stubber, fingerprint: str, code: str = "PreconditionFailed") -> None:
+    """S3 refuses the conditional PUT (the object exists, or a racing PUT holds it), then heads it."""
+    s3_stub.add_client_error("put_object", code, http_status_code=412 if code == "PreconditionFailed" else 409)
+    s3_stub.add_response("head_object", {"Metadata": {"fingerprint": fingerprint}}, {"Bucket": "archive", "Key": ANY})
+
+
+def _fingerprint(event: dict[str, Any]) -> str:
+    """What the CloudEvents adapter stores beside the archive for this delivery."""
+    from journeysync.ingest.apigw import request_from_event
+
+    deps = _deps(*_clients())
+    request = request_from_event(event, deps.settings)
+    adapter = pipeline.adapter_for("cloudevents")
+    assert adapter is not None
+    return adapter.parse(request, deps.parse_context()).fingerprint
+
+
+@pytest.mark.parametrize("code", ["PreconditionFailed", "ConditionalRequestConflict"])
+def test_a_redelivery_found_in_the_archive_is_queued_again_and_answered_as_the_first(code: str) -> None:
+    """The first attempt may have died between archive and queue: only the redelivery can finish it."""
+    s3, sqs = _clients()
+    event = _apigw_event("cloudevents", *_cloudevent())
+    with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
+        _archived_before(s3_stub, _fingerprint(event), code)
+        sqs_stub.add_response("send_message_batch", {"Successful": [{"Id": "0", "MessageId": "m", "MD5OfMessageBody": "x"}], "Failed": []})
+        reply = serve(event, lambda: _deps(s3, sqs), lambda exc: None)
+        sqs_stub.assert_no_pending_responses()
+    assert reply.status == 200 and len(reply.body["accepted"]) == 1
+
+
+def test_the_same_id_archived_with_other_content_is_a_409_and_nothing_is_queued() -> None:
+    s3, sqs = _clients()
+    with Stubber(s3) as s3_stub, Stubber(sqs):
+        _archived_before(s3_stub, "a-different-fingerprint")
+        reply = serve(_apigw_event("cloudevents", *_cloudevent()), lambda: _deps(s3, sqs), lambda exc: None)
+    assert reply.status == 409 and reply.body["field"] == "id"

@@ -61,9 +61,5 @@ def serve(event: dict[str, Any], deps: Callable[[], IngestDeps], on_error: Calla
     except BadInputError as exc:
         return Reply(400, {"error": exc.message, "field": exc.field or "body"})
     except Exception as exc:  # the one place every unforeseen failure becomes an answer
-        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
-        if isinstance(exc, IdempotencyAlreadyInProgressError):
-            return Reply(409, {"error": "this delivery is being processed; retry later"}, {"retry-after": "10"})
         on_error(exc)
         return Reply(503, {"error": "temporarily unable to accept; retry later"}, {"retry-after": "30"})

@@ -1,9 +1,14 @@
 """One webhook delivery through ingest, in the order that keeps both promises: forgeries never get in,
 and nothing is acknowledged before it is durably stored.
 
-verify (raw bytes, constant time) → size cap → parse (catalogue map) → [idempotent per vendor event:
-enrich inline if quick → archive raw body to S3 → queue canonical events (FIFO) → queue unfinished
-enrichment jobs] → answer. Every outcome is a `Reply`; no input makes this raise.
+verify (raw bytes, constant time) → size cap → parse (catalogue map) → enrich inline if quick →
+archive raw body to S3, once per vendor event (a different body under a stored id is a 409) → queue
+canonical events (FIFO, deduplicated by event id) → queue unfinished enrichment jobs → answer.
+
+A redelivery is queued again rather than answered from a stored reply: if the first attempt died
+between its archive and its queue send, only the retry can finish it, and the FIFO queue's dedupe
+plus the fold's natural keys make a second send of the same events change nothing. Every outcome
+is a `Reply`; no input makes this raise.
 """
 
 from __future__ import annotations
@@ -56,9 +61,6 @@ class IngestDeps:
     s3: Any
     sqs: Any
     api: ApiFactory
-    # wraps `accept` so a redelivery returns the first answer with no second effect (Powertools Idempotency)
-    # (key, work, fingerprint): a different fingerprint under a stored key raises DuplicateConflictError
-    once: Callable[[str, Callable[[], dict[str, Any]], str], dict[str, Any]] = lambda _key, work, _fp: work()
 
     def parse_context(self) -> ParseContext:
         return ParseContext(catalogue=self.catalogue, api_base_urls=self.settings.api_base_urls())
@@ -97,9 +99,8 @@ def handle_webhook(request: WebhookRequest, deps: IngestDeps, method: str = "POS
         if (ahead := future_time_error(made.time, request.received_at)) is not None:
             where = "time" if adapter.name == "cloudevents" and len(parsed.events) == 1 else f"{index}.time"
             return Reply(400, {"error": ahead, "field": where if adapter.name == "cloudevents" else "time"})
-    dedupe = f"{adapter.name}:{parsed.vendor_event_id}"
     try:
-        result = deps.once(dedupe, lambda: accept(adapter, request, parsed, deps), parsed.fingerprint)
+        result = accept(adapter, request, parsed, deps)
     except DuplicateConflictError:
         body = {
             "error": "this id was already accepted from this source with different content; "
@@ -123,7 +124,10 @@ def _answer_get(adapter: VendorAdapter, request: WebhookRequest, secret: str) ->
 
 
 def accept(adapter: VendorAdapter, request: WebhookRequest, parsed: Parsed, deps: IngestDeps) -> dict[str, Any]:
-    """Archive, then queue; raises (unacknowledged, the vendor retries) if either store refuses."""
+    """Archive, then queue; raises (unacknowledged, the vendor retries) if either store refuses.
+
+    Raises DuplicateConflictError when the vendor event id was archived before with other content.
+    """
     events = list(parsed.events)
     pending: list[Enrichment] = []
     for job in parsed.enrichments:
@@ -132,13 +136,14 @@ def accept(adapter: VendorAdapter, request: WebhookRequest, parsed: Parsed, deps
             pending.append(job)
         else:
             events += enriched
-    key = archive_key(adapter.name, parsed.vendor_event_id, request.received_at)
+    key = archive_key(adapter.name, parsed.vendor_event_id)
     note = parsed.ignored or ""
     put_archive(
         deps.s3,
         deps.settings.archive_bucket,
         key,
         archive_document(request, parsed.vendor_event_id, [e.id for e in events], note),
+        parsed.fingerprint,
     )
     events = [e.model_copy(update={"archive_key": key}) for e in events]
     if events:

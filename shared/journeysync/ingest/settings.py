@@ -21,8 +21,6 @@ class IngestSettings(Settings):
     eventbrite_api_url: str = "https://www.eventbriteapi.com/v3"
     # the shop's own Admin API, e.g. https://riverside.myshopify.com/admin/api/2025-10 (empty: no enrichment)
     shopify_api_url: str = ""
-    # vendors retry for up to 72 h (Square, Ticket Tailor); a redelivery inside this window has no effect
-    idempotency_seconds: int = 4 * 24 * 3600
     # inline enrichment must leave room inside the vendors' reply deadline (Shopify 5 s, Square 10 s)
     inline_enrichment_timeout: float = 2.5
 

@@ -1,57 +1,20 @@
 """Build the ingest hop's dependencies from its environment, once per Lambda sandbox.
 
-Everything here is lazy and cached (`lru_cache`, which the local runtime scopes per
-function): a cold start pays for boto3 clients and Powertools Idempotency only when the
-first webhook arrives, not at import.
+Everything here is lazy and cached (`lru_cache`, once per worker process): a cold start pays
+for boto3 clients only when the first webhook arrives, not at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
-from journeysync.errors import DuplicateConflictError
 from journeysync.ingest.pipeline import IngestDeps
 from journeysync.ingest.settings import IngestSettings, get_ingest_settings
 from journeysync.vendors.base import VendorApi
 
 # vendor → Secrets Manager name (under the secrets prefix) of the API token its enrichment calls need
 API_TOKEN_SECRETS = {"square": "square_api", "eventbrite": "eventbrite_api", "shopify": "shopify_api"}
-
-
-class Idempotency:
-    """Powertools Idempotency around `accept`, keyed by vendor + vendor event id, in the IdempotencyTable."""
-
-    def __init__(self, settings: IngestSettings, ddb: Any) -> None:
-        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
-
-        self.config = IdempotencyConfig(
-            event_key_jmespath="key",
-            payload_validation_jmespath="fingerprint",
-            expires_after_seconds=settings.idempotency_seconds,
-        )
-        self.persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=ddb)
-
-    def bind(self, context: Any) -> None:
-        # an in-progress record expires with the invocation, so a crash never blocks the vendor's retry
-        self.config.register_lambda_context(context)
-
-    def __call__(self, key: str, work: Callable[[], dict[str, Any]], fingerprint: str = "") -> dict[str, Any]:
-        from aws_lambda_powertools.utilities.idempotency import idempotent_function
-        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-
-        @idempotent_function(  # type: ignore[untyped-decorator]
-            data_keyword_argument="delivery", persistence_store=self.persistence, config=self.config
-        )
-        def accept_once(delivery: dict[str, str]) -> dict[str, Any]:
-            return work()
-
-        try:
-            result: dict[str, Any] = accept_once(delivery={"key": key, "fingerprint": fingerprint})
-        except IdempotencyValidationError:
-            raise DuplicateConflictError(f"{key}: same id, different content") from None
-        return result
 
 
 def api_factory(
@@ -94,5 +57,4 @@ def build_ingest_deps(settings: IngestSettings) -> IngestDeps:
         s3=client("s3"),
         sqs=client("sqs"),
         api=api_factory(settings, get_secret),
-        once=Idempotency(settings, client("dynamodb")),
     )

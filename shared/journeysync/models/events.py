@@ -2,7 +2,7 @@
 
 The `id` is derived from the vendor and the vendor's own event id, so a redelivered
 webhook yields the same id and dedupes everywhere downstream (FIFO dedup id,
-idempotency record, timeline sort key).
+timeline sort key, fact keys).
 """
 
 from __future__ import annotations

@@ -96,8 +96,7 @@ def _sources(deps: ReconcileDeps, report: Report, dry_run: bool) -> None:
     now = deps.clock()
 
     def through_ingest(adapter: Any, request: Any, parsed: Any) -> None:
-        key = f"{adapter.name}:{parsed.vendor_event_id}"
-        ingest.once(key, lambda: accept(adapter, request, parsed, ingest), parsed.fingerprint)
+        accept(adapter, request, parsed, ingest)
 
     runners = {"square": backfill_square, "shopify": backfill_shopify}
     for vendor in deps.sources:

@@ -13,9 +13,9 @@ payment; `orders/paid` with the order) and goes through the adapter's own `parse
 for Square's order lookup), so the canonical events — and their ids, which derive from the
 payment / order id, not the delivery — are exactly the webhook's. An object counts as
 `missed_webhook` when its events are not on the owning customer's timeline (or no customer owns
-its identity); it is then handed to the ingest path (`pipeline.accept` under the ingest's own
-Powertools Idempotency, keyed `<vendor>:reconcile-<object id>`): archived, queued on the FIFO
-events queue and deduplicated by event id downstream, so nothing is counted twice.
+its identity); it is then handed to the ingest path (`pipeline.accept`, archived once under
+`<vendor>:reconcile-<object id>`): queued on the FIFO events queue and deduplicated by event id
+downstream, so nothing is counted twice.
 """
 
 from __future__ import annotations
