@@ -96,6 +96,8 @@ def test_two_workers_merging_one_persons_events_from_two_fifo_groups_lose_no_upd
     assert owner is not None
     sam = store.get(owner)
     assert sam is not None
+    every = {e.id for batch in events.values() for e in batch}
+    assert every <= {e.id for e in store.timeline(owner, limit=1000)}, "every event on the one surviving profile"
     assert {b.order_id for b in sam.profile.bookings} == {f"eb-{n}" for n in range(10)}
     assert {p.order_id for p in sam.profile.purchases} >= {f"sq-{n}" for n in range(10)}
     dlq = stack.resources["EventsDLQ"]

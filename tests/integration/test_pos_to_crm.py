@@ -112,6 +112,23 @@ def test_an_event_with_no_identity_key_creates_no_profile(store: ProfileStore) -
     assert list(store.iter_customers()) == []
 
 
+@pytest.mark.parametrize("first_to_write", ["claimer", "loser"])
+def test_two_batches_that_both_mint_a_profile_for_one_person_write_one(store: ProfileStore, first_to_write: str) -> None:
+    """Batch A claims the email and has not written yet when batch B, minting its own profile, loses the claim."""
+    a, b = _engine(store), _engine(store)
+    bought, shopped = _buy(1, emails=["ann@example.com"]), _shop(2, 5, emails=["ann@example.com"])
+    a.prefetch([bought])
+    b.prefetch([shopped])
+    [claimer] = [a.apply(bought)]
+    [loser] = [b.apply(shopped)]
+    for engine in (a, b) if first_to_write == "claimer" else (b, a):
+        engine.flush_records()
+    assert loser.customer_id == claimer.customer_id == _owner(store, "email", "ann@example.com")
+    [ann] = list(store.iter_customers())
+    assert ann.profile.membership.can_book_online and [p.order_id for p in ann.profile.purchases] == ["p2"]
+    assert {e.id for e in store.timeline(ann.customer_id)} == {bought.id, shopped.id}
+
+
 def test_an_event_linking_two_customers_merges_them_into_the_earliest(store: ProfileStore) -> None:
     [first] = _apply(store, _buy(1, emails=["ann@example.com"]))
     [second] = _apply(store, _shop(2, 5, phones=["+447911123456"]))

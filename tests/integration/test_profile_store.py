@@ -127,6 +127,37 @@ def test_tombstones_resolve_to_the_survivor(store: ProfileStore) -> None:
     assert [c.customer_id for c in store.iter_customers()] == ["c-1"]
 
 
+def _visit(event_id: str) -> CustomerEvent:
+    return CustomerEvent.model_validate({"id": event_id, "source": "square", "type": "ticket.checked_in",
+                                         "time": datetime(2026, 1, 1, tzinfo=UTC), "data": {"event_ref": "x"}})
+
+
+def test_a_writer_that_lost_to_a_merge_moves_its_timeline_item_to_the_survivor(store: ProfileStore) -> None:
+    """The merge tombstoned c-2 and moved its timeline; a stale writer then puts an item in c-2's partition."""
+    _new(store, "c-1")
+    stale = _new(store, "c-2")
+    tomb = Customer(customer_id="c-2")
+    tomb.header.merged_into = "c-1"
+    store.save(tomb, 1)
+    store.move_timeline("c-2", "c-1")  # the merge's move ran before the stale writer's timeline item
+    with pytest.raises(VersionConflictError):
+        store.save(stale, 1, [_visit("late")])
+    assert [e.id for e in store.timeline("c-1")] == ["late"]
+    assert store.timeline("c-2") == []
+
+
+def test_settling_a_live_customer_moves_nothing_and_follows_chains_of_merges(store: ProfileStore) -> None:
+    _new(store, "c-1")
+    store.append_timeline("c-3", _visit("e1"))
+    assert store.settle_timeline("c-1") == 0
+    for loser, survivor in (("c-3", "c-2"), ("c-2", "c-1")):
+        tomb = Customer(customer_id=loser)
+        tomb.header.merged_into = survivor
+        store.save(tomb, 0)
+    assert store.settle_timeline("c-3") == 2, "c-3 → c-2, then c-2 → c-1"
+    assert [e.id for e in store.timeline("c-1")] == ["e1"]
+
+
 def test_timeline_returns_newest_first_and_replays_overwrite(store: ProfileStore) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(25):

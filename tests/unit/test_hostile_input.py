@@ -210,7 +210,8 @@ def test_a_lone_surrogate_in_a_comment_is_replaced_and_the_delivery_accepted_not
     body = _survey_cloudevent("great \ud83d")
     sent: list[str] = []
     with Stubber(s3) as s3_stub, Stubber(sqs) as sqs_stub:
-        s3_stub.add_response("put_object", {}, {"Bucket": "archive", "Key": ANY, "Body": ANY, "ContentType": ANY})
+        s3_stub.add_response("put_object", {}, {"Bucket": "archive", "Key": ANY, "Body": ANY, "ContentType": ANY,
+                                                "IfNoneMatch": "*", "Metadata": ANY})
         sqs_stub.add_response("send_message_batch", {"Successful": [], "Failed": []},
                               {"QueueUrl": ANY, "Entries": ANY})
         original = sqs.send_message_batch

@@ -288,6 +288,12 @@ class ProfileEngine:
             except IdentityConflictError as exc:
                 self.owners[key] = exc.owner
                 other = self.live(exc.owner, fresh=True)
+                if other is None and key in admission.merge and self._get(customer_id) is None:
+                    # a concurrent batch claimed it first and has not written its profile yet (or died
+                    # between claim and create): one person, so both write the owner's profile and the
+                    # version check orders the two writes
+                    customer_id = exc.owner
+                    continue
                 if other is None or other.customer_id == customer_id or key not in admission.merge:
                     continue
                 if self._get(customer_id) is None:
@@ -430,10 +436,12 @@ class ProfileEngine:
         written = {e.id for events in self.pending.values() for e in events}
         changes = self.flush()
         items = []
+        targets: set[str] = set()  # customers given a timeline item outside a version-checked write
         for customer_id, event in self.timeline:
             if event.id in written:
                 continue  # its timeline item came with the customer's write
             target = self.live(customer_id)
+            targets.add(target.customer_id if target else customer_id)
             made = entries_by_event(target).get(event.id, (None, []))[1] if target else []
             items.append(timeline_item(target.customer_id if target else customer_id, event,
                                        event_key_strings(event), made))
@@ -441,6 +449,8 @@ class ProfileEngine:
         items += [rq.anonymous_item(e, expires) for e in self.anonymous]
         if items:
             self.store.write_items(items)
+            for customer_id in sorted(targets):
+                self.store.settle_timeline(customer_id)
         self.timeline.clear()
         self.anonymous.clear()
         return changes

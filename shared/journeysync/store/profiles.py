@@ -165,6 +165,8 @@ class ProfileStore:
         except ClientError as exc:
             if _is_conditional_failure(exc):
                 self._forget_seen(cid, expected_version)
+                if events:
+                    self.settle_timeline(cid)  # the conflict may be a merge that already moved the timeline
                 raise VersionConflictError(cid) from None
             raise
         self._forget_seen(cid, expected_version)
@@ -424,6 +426,24 @@ class ProfileStore:
                 batch = []
         if batch:
             moved += self._move_batch(batch, to_customer)
+        return moved
+
+    def settle_timeline(self, customer_id: str, max_hops: int = 5) -> int:
+        """Move timeline items written to a customer that a concurrent merge made a tombstone.
+
+        A merge writes the tombstone, then moves the loser's timeline. A writer that put a timeline
+        item into the loser's partition after that move would strand it; so a writer that may have
+        raced a merge reads `merged_into` back (strongly) after its write and moves what it finds.
+        Either the merge's move saw the item, or this read sees the tombstone — never neither.
+        Returns how many items moved."""
+        moved, current = 0, customer_id
+        for _ in range(max_hops):
+            got = self.ddb.get_item(**rq.get_merged_into(self.table, current)).get("Item") or {}
+            survivor = got.get("merged_into", {}).get("S")
+            if not survivor:
+                break
+            moved += self.move_timeline(current, survivor)
+            current = survivor
         return moved
 
     def _move_batch(self, items: list[dict[str, Any]], to_customer: str) -> int:

@@ -65,6 +65,17 @@ def query_timeline_window(table: str, customer_id: str, start_sk: str, consisten
     }
 
 
+def get_merged_into(table: str, customer_id: str) -> dict[str, Any]:
+    """`P`'s tombstone pointer only, read strongly (a merge may have just written it)."""
+    return {
+        "TableName": table,
+        "Key": {"pk": {"S": TableKeys.customer_pk(customer_id)}, "sk": {"S": TableKeys.PROFILE_SK}},
+        "ConsistentRead": True,
+        "ProjectionExpression": "#m",
+        "ExpressionAttributeNames": {"#m": "merged_into"},
+    }
+
+
 def put_hot(table: str, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
     """Write a hot `P` item only if the stored version is still `expected_version` (0 = must not exist)."""
     req: dict[str, Any] = {"TableName": table, "Item": item}
