@@ -30,33 +30,29 @@ def hubspot() -> Any:
     return HubSpotConnector(token, settings.hubspot_base_url, settings.hubspot_requests_per_10s)
 
 
-def _dead_letter(record: Any, reason: str) -> None:
-    from journeysync.errors import FatalError
-    from journeysync.profile.process import send_to_dlq
-    from journeysync.profile.settings import crm_push_settings
-
-    url = crm_push_settings().crm_push_dlq_url
-    if not url:
-        raise FatalError(reason)
-    logger.warning("change dead-lettered", message_id=record.message_id, reason=reason)
-    send_to_dlq(url, record, reason)
+def _warn(message: str, extra: dict[str, Any]) -> None:
+    logger.warning(message, extra=extra)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from journeysync.profile.push import push_batch
+    from journeysync.batch import OK, settle
+    from journeysync.profile.push import push_verdicts
+    from journeysync.profile.settings import crm_push_settings
 
-    response, report = push_batch(event, context, hubspot=hubspot(), dead_letter=_dead_letter)
+    verdicts, report = push_verdicts(event, hubspot=hubspot())
+    settled = settle(event, context, lambda record: verdicts.get(record.message_id, OK),
+                     dlq_url=crm_push_settings().crm_push_dlq_url, hop="crm_push", warn=_warn)
     for name, value in (
         ("ContactsUpserted", report.upserted),
         ("ContactsDeleted", report.deleted),
         ("ChangesSkipped", report.skipped),
         ("ChangesSuperseded", report.superseded),
         ("ChangesRetried", len(report.retry)),
-        ("ChangesDeadLettered", len(report.dead)),
+        ("ChangesDeadLettered", settled.dead),
     ):
         if value:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    logger.info("changes pushed", upserted=report.upserted, retried=len(report.retry), dead=len(report.dead))
-    return response
+    logger.info("changes pushed", upserted=report.upserted, retried=len(report.retry), dead=settled.dead)
+    return settled.response

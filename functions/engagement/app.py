@@ -34,15 +34,20 @@ def _signals(record: dict[str, Any]) -> list[Any]:
     return from_ses(body)
 
 
+def _warn(message: str, extra: dict[str, Any]) -> None:
+    logger.warning(message, extra=extra)
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from journeysync.batch import OK, Verdict, dead, retry, settle
     from journeysync.engagement import wiring
     from journeysync.engagement.ingest import ingest
     from journeysync.errors import BadInputError
-    from journeysync.queueing import dead_letter
 
     records = event.get("Records") or []
+    verdicts: dict[str, Verdict] = {}
     signals: list[Any] = []
     kept: list[str] = []
     for record in records:
@@ -50,9 +55,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             signals += _signals(record)
             kept.append(record["messageId"])
         except BadInputError as exc:
-            logger.warning("SES event dead-lettered", reason=str(exc), message_id=record.get("messageId"))
-            dead_letter(wiring.settings().engagement_dlq_url, str(record.get("body", "")), str(exc))
-            metrics.add_metric(name="EngagementDeadLettered", unit=MetricUnit.Count, value=1)
+            verdicts[record["messageId"]] = dead(str(exc))
+    report = None
     try:
         report = ingest(
             signals,
@@ -62,12 +66,18 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             send_events=wiring.send_events,
             now=datetime.now(UTC),
         )
-    except Exception:
+    except Exception as exc:
         logger.exception("engagement not applied; the batch's records go back to the queue")
-        return {"batchItemFailures": [{"itemIdentifier": mid} for mid in kept]}
-    metrics.add_metric(name="EngagementSignals", unit=MetricUnit.Count, value=len(signals))
-    metrics.add_metric(name="EngagementSuppressions", unit=MetricUnit.Count, value=len(report.consent_events))
-    # ids and counts only: no address in the logs
-    logger.info("engagement applied", signals=len(signals), kinds=sorted({s.kind for s in signals}),
-                members=report.members_updated, unknown=report.unknown_addresses, consent_events=report.consent_events)
-    return {"batchItemFailures": []}
+        verdicts.update(dict.fromkeys(kept, retry(f"engagement not applied: {type(exc).__name__}")))
+    settled = settle(event, context, lambda record: verdicts.get(record.message_id, OK),
+                     dlq_url=wiring.settings().engagement_dlq_url, hop="engagement", warn=_warn)
+    if settled.dead:
+        metrics.add_metric(name="EngagementDeadLettered", unit=MetricUnit.Count, value=settled.dead)
+    if report is not None:
+        metrics.add_metric(name="EngagementSignals", unit=MetricUnit.Count, value=len(signals))
+        metrics.add_metric(name="EngagementSuppressions", unit=MetricUnit.Count, value=len(report.consent_events))
+        # ids and counts only: no address in the logs
+        logger.info("engagement applied", signals=len(signals), kinds=sorted({s.kind for s in signals}),
+                    members=report.members_updated, unknown=report.unknown_addresses,
+                    consent_events=report.consent_events)
+    return settled.response

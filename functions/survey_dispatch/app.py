@@ -13,7 +13,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from journeysync.clock import scheduled_time
 
@@ -26,19 +25,11 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
 
 
 def _record(record: Any) -> None:
-    from journeysync.errors import BadInputError
     from journeysync.models.changes import change_from_record
-    from journeysync.queueing import dead_letter
     from journeysync.surveys.plan import plan_change
-    from journeysync.surveys.wiring import settings, survey_store, surveys_config
+    from journeysync.surveys.wiring import survey_store, surveys_config
 
-    try:
-        change = change_from_record(record.body)
-    except BadInputError as exc:  # retrying cannot fix it: park it with the reason, at once
-        reason = f"not a ProfileChanged: {getattr(exc, 'field', None) or ''} {exc}".strip()
-        logger.warning("dead-lettering a record", extra={"message_id": record.message_id, "reason": reason})
-        dead_letter(settings().survey_dispatch_dlq_url, record.body, reason)
-        return
+    change = change_from_record(record.body)
     logger.set_correlation_id(f"{change.customer_id}:{change.version}")
     report = plan_change(surveys_config(), survey_store(), change)
     if report.planned:
@@ -51,8 +42,11 @@ def _record(record: Any) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
+    from journeysync.batch import each_record
+    from journeysync.surveys.wiring import settings
+
+    return each_record(event, context, _record, dlq_url=settings().survey_dispatch_dlq_url, hop="survey_dispatch",
+                       carries="a ProfileChanged", warn=_warn).response
 
 
 @metrics.log_metrics

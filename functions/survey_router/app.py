@@ -1,8 +1,8 @@
 """SQS handler: ProfileChanged whose ratings changed (EventBridge rule → SurveyRouterQueue) → routed alerts.
 
-Each record stands alone (Powertools BatchProcessor, partial batch failures): an SES or Slack
-failure fails only that record, which returns to the queue; the alert was stored before sending,
-so the retry sends it without creating a second one.
+Each record stands alone (`journeysync.batch`): a body that is not a ProfileChanged goes to the DLQ
+with its reason; an SES or Slack failure fails only that record, which returns to the queue; the
+alert was stored before sending, so the retry sends it without creating a second one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 logger = Logger(service="survey_router")
 metrics = Metrics(service="survey_router")
@@ -20,14 +19,6 @@ metrics = Metrics(service="survey_router")
 
 def _warn(message: str, extra: dict[str, Any]) -> None:
     logger.warning(message, extra=extra)
-
-
-def _record(record: Any) -> None:
-    try:
-        _route(record)
-    except Exception:
-        logger.exception("ratings not routed; the record goes back to the queue")
-        raise
 
 
 def _route(record: Any) -> None:
@@ -51,5 +42,8 @@ def _route(record: Any) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_record, processor=processor, context=context))
+    from journeysync.alerts.wiring import settings
+    from journeysync.batch import each_record
+
+    return each_record(event, context, _route, dlq_url=settings().survey_router_dlq_url, hop="survey_router",
+                       carries="a ProfileChanged", warn=_warn).response

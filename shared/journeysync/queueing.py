@@ -52,7 +52,10 @@ def send_events(queue_url: str, events: Sequence[CustomerEvent], sqs: Any | None
     return message_ids
 
 
-def dead_letter(dlq_url: str, body: str, reason: str, sqs: Any | None = None, group: str | None = None) -> None:
+def dead_letter(
+    dlq_url: str, body: str, reason: str, sqs: Any | None = None, group: str | None = None,
+    *, hop: str = "", source_message_id: str = "",
+) -> None:
     """Park a message that retrying cannot fix in its dead-letter queue, with the reason beside it.
 
     The reason travels as a message attribute so `journeysync dlq list` shows it and a redrive
@@ -67,6 +70,9 @@ def dead_letter(dlq_url: str, body: str, reason: str, sqs: Any | None = None, gr
         "MessageBody": body,
         "MessageAttributes": {"reason": {"DataType": "String", "StringValue": reason[:1000] or "unknown"}},
     }
+    for name, value in (("hop", hop), ("source_message_id", source_message_id)):
+        if value:
+            kwargs["MessageAttributes"][name] = {"DataType": "String", "StringValue": value}
     if dlq_url.endswith(".fifo"):
         import hashlib
 

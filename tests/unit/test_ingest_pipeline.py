@@ -15,11 +15,12 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from journeysync.batch import settle
 from journeysync.config.catalogue import Catalogue
 from journeysync.connectors.http import VendorFatalError, VendorRetriableError
 from journeysync.ingest import pipeline
 from journeysync.ingest.apigw import serve
-from journeysync.ingest.enrich_consumer import handle_job
+from journeysync.ingest.enrich_consumer import enrichment_verdict
 from journeysync.ingest.pipeline import EnrichmentOutcome, IngestDeps, enrichment_message, run_enrichment
 from journeysync.ingest.settings import IngestSettings
 from journeysync.models.events import CustomerEvent, IdentityKeys, MembershipPurchased
@@ -204,7 +205,19 @@ def test_queued_enrichment_retries_transient_failures_and_dead_letters_permanent
     assert reason
 
 
-def test_a_dead_enrichment_job_lands_in_the_dlq_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+def _sqs_event(body: str) -> dict[str, Any]:
+    return {"Records": [{"messageId": "m-1", "receiptHandle": "h", "body": body, "attributes": {},
+                         "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:::q"}]}
+
+
+def _enrich(body: str, deps: IngestDeps) -> dict[str, Any]:
+    return settle(_sqs_event(body), None, lambda r: enrichment_verdict(r.body, deps)[1],
+                  dlq_url=deps.settings.enrichment_dlq_url, hop="webhook_enrich", sqs=deps.sqs).response
+
+
+def test_a_dead_enrichment_job_lands_in_the_dlq_with_its_reason_and_is_acknowledged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(
         pipeline, "adapter_for", lambda name: FakeAdapter(VendorFatalError("fake answered 404", status=404))
     )
@@ -217,20 +230,23 @@ def test_a_dead_enrichment_job_lands_in_the_dlq_with_its_reason(monkeypatch: pyt
             {
                 "QueueUrl": "https://sqs.eu-west-2.amazonaws.com/1/enrich-dlq",
                 "MessageBody": body,
-                "MessageAttributes": {"reason": {"DataType": "String", "StringValue": ANY}},
+                "MessageAttributes": {"reason": {"DataType": "String", "StringValue": ANY},
+                                      "hop": {"DataType": "String", "StringValue": "webhook_enrich"},
+                                      "source_message_id": {"DataType": "String", "StringValue": "m-1"}},
             },
         )
-        assert handle_job(body, _deps(s3, sqs)) == EnrichmentOutcome.DEAD
+        assert _enrich(body, _deps(s3, sqs)) == {"batchItemFailures": []}
+        sqs_stub.assert_no_pending_responses()
 
 
-def test_a_transient_enrichment_failure_raises_so_the_queue_redelivers(monkeypatch: pytest.MonkeyPatch) -> None:
-    from journeysync.errors import RetriableError
-
+def test_a_transient_enrichment_failure_is_a_batch_item_failure_so_the_queue_redelivers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(pipeline, "adapter_for", lambda name: FakeAdapter(VendorRetriableError("503", status=503)))
     s3, sqs = _clients()
     body = enrichment_message(Enrichment(vendor="fake", kind="fake.fetch", vendor_event_id="v-1"), "k")
-    with pytest.raises(RetriableError):
-        handle_job(body, _deps(s3, sqs))
+    with Stubber(sqs):  # nothing is sent anywhere
+        assert _enrich(body, _deps(s3, sqs)) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
 
 
 def test_an_unreadable_api_gateway_body_is_400_naming_the_body() -> None:

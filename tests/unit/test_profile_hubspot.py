@@ -14,7 +14,7 @@ from journeysync.errors import FatalError, RetriableError
 from journeysync.models import Customer
 from journeysync.models.customer import Identity
 from journeysync.profile.publish import chunks, entry, profile_changed
-from journeysync.profile.push import contact_properties, push_batch, push_changes
+from journeysync.profile.push import contact_properties, push_changes, push_verdicts
 
 URL = f"https://api.hubapi.com{UPSERT_PATH}"
 
@@ -144,7 +144,7 @@ def test_a_forgotten_customer_is_gdpr_deleted_in_hubspot() -> None:
     assert hub.deleted == ["ann@example.com"] and report.deleted == 1
 
 
-def test_push_batch_reports_retriable_records_and_dead_letters_refused_ones() -> None:
+def test_push_verdicts_retry_what_may_work_later_and_dead_letter_what_hubspot_refused() -> None:
     def record(mid: str, change: Any) -> dict[str, Any]:
         envelope = {"source": "journeysync.profiles", "detail-type": "ProfileChanged",
                     "detail": json.loads(change.model_dump_json())}
@@ -154,16 +154,12 @@ def test_push_batch_reports_retriable_records_and_dead_letters_refused_ones() ->
 
     event = {"Records": [record("m1", _change("c1", "ann@example.com")), record("m2", _change("c2", "bob@example.com")),
                          {**record("m3", _change("c3", "x@example.com")), "body": "not json"}]}
-    dead: list[tuple[str, str]] = []
-    response, _ = push_batch(event, None, hubspot=FakeHubSpot(failed={"bob@example.com": "INVALID"}),
-                             dead_letter=lambda r, why: dead.append((r.message_id, why)))
-    assert response == {"batchItemFailures": []}
-    assert sorted(m for m, _ in dead) == ["m2", "m3"]
-    response, _ = push_batch(event, None, hubspot=FakeHubSpot(raise_=RetriableError("503")),
-                             dead_letter=lambda r, why: None)
-    assert sorted(f["itemIdentifier"] for f in response["batchItemFailures"]) == ["m1", "m2"]
-    builtin, report = push_batch(event, None, hubspot=None, dead_letter=lambda r, why: None)
-    assert builtin == {"batchItemFailures": []} and report.skipped == 2
+    verdicts, _ = push_verdicts(event, hubspot=FakeHubSpot(failed={"bob@example.com": "INVALID"}))
+    assert {m: v.status for m, v in verdicts.items()} == {"m2": "dead", "m3": "dead"}, "m1 pushed: acknowledged"
+    verdicts, _ = push_verdicts(event, hubspot=FakeHubSpot(raise_=RetriableError("503")))
+    assert {m: v.status for m, v in verdicts.items()} == {"m1": "retry", "m2": "retry", "m3": "dead"}
+    builtin, report = push_verdicts(event, hubspot=None)
+    assert {m: v.status for m, v in builtin.items()} == {"m3": "dead"} and report.skipped == 2
 
 
 def test_contact_properties_carry_membership_and_journey_stage() -> None:

@@ -16,6 +16,7 @@ class SurveySettings(Settings):
     edit_window_seconds: int = Field(default=1800, gt=0, description="a rating link can be re-used (change of mind, comment) this long after its first use")
     max_token_uses: int = Field(default=10, gt=0, description="per rating link: the rate limit")
     local_gateway_url: str = Field(default="", description="set by the local runtime: the gateway on this machine")
+    survey_router_dlq_url: str = Field(default="", description="where records that are not a ProfileChanged go")
     resync_window_days: int = Field(default=14, gt=0, description="a resync (before = None) only alerts ratings this recent")
 
     @property

@@ -1,17 +1,17 @@
-"""The retrying enrichment step: a job that cannot succeed is dead-lettered with its reason, one that
-may succeed later raises so the queue redelivers it (and redrives it to the DLQ after maxReceiveCount)."""
+"""The retrying enrichment step's verdict on one queued job: done, retry later (the vendor may answer
+then), or dead (no retry can fix it: the job goes to the enrichment DLQ with its reason)."""
 
 from __future__ import annotations
 
-from journeysync.errors import RetriableError
+from journeysync.batch import OK, Verdict, dead, retry
 from journeysync.ingest.pipeline import EnrichmentOutcome, IngestDeps, run_enrichment
-from journeysync.queueing import dead_letter
 
 
-def handle_job(body: str, deps: IngestDeps) -> str:
+def enrichment_verdict(body: str, deps: IngestDeps) -> tuple[str, Verdict]:
+    """(outcome for the metrics, verdict for the batch)."""
     outcome, reason = run_enrichment(body, deps)
     if outcome == EnrichmentOutcome.RETRY:
-        raise RetriableError(reason)
+        return outcome, retry(reason)
     if outcome == EnrichmentOutcome.DEAD:
-        dead_letter(deps.settings.enrichment_dlq_url, body, reason, sqs=deps.sqs)
-    return outcome
+        return outcome, dead(reason)
+    return outcome, OK

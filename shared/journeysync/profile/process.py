@@ -30,7 +30,7 @@ from typing import Any
 
 from journeysync.clock import future_time_error
 from journeysync.config.loader import AppConfig
-from journeysync.errors import BadInputError, FatalError
+from journeysync.errors import BadInputError
 from journeysync.models.changes import ProfileChanged
 from journeysync.models.events import CustomerEvent
 from journeysync.models.validation import parse_json_model
@@ -72,28 +72,20 @@ class BatchReport:
         return sum(len(o.merged) for o in self.outcomes)
 
 
-def send_to_dlq(url: str, record: Any, reason: str, sqs: Any | None = None) -> None:
-    """Park an SQS record's body in a dead-letter queue with the reason (`journeysync.queueing.dead_letter`)."""
-    from journeysync.queueing import dead_letter
-
-    dead_letter(url, record.body or "", reason, sqs=sqs, group=record.attributes.message_group_id)
-
-
-def _dead_letter(deps: Deps, record: Any, reason: str) -> None:
-    if not deps.dlq_url:
-        raise FatalError(reason)  # no DLQ configured: fail it, SQS redrives after maxReceiveCount
-    send_to_dlq(deps.dlq_url, record, reason, deps.sqs)
-
-
 def process_events(
     event: dict[str, Any],
     context: Any,
     deps: Deps,
     on_outcome: Callable[[CustomerEvent, Outcome], None] | None = None,
 ) -> BatchReport:
-    """Apply an SQS batch of CustomerEvents; the report's `response` is the Lambda reply (batchItemFailures)."""
-    from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
+    """Apply an SQS batch of CustomerEvents; the report's `response` is the Lambda reply (batchItemFailures).
+
+    Settled by `journeysync.batch` as a FIFO batch: an event that can never apply (not a
+    CustomerEvent, future-dated, over the item budget) is dead-lettered alone; any other failure
+    fails it and the rest of its message group, which keeps each customer's order."""
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from journeysync.batch import OK, Verdict, dead, settle
 
     records = event.get("Records") or []
     parsed: dict[str, CustomerEvent] = {}
@@ -111,29 +103,22 @@ def process_events(
     engine = ProfileEngine(deps.store, deps.config, deps.now, deps.archive_bucket)
     engine.prefetch(parsed.values())
     fresh: dict[str, Outcome] = {}
-    report = BatchReport(response={})
 
-    def record_handler(record: SQSRecord) -> None:
+    def verdict_of(record: SQSRecord) -> Verdict:
         if record.message_id in invalid:
-            _dead_letter(deps, record, invalid[record.message_id])
-            report.dead_lettered += 1
-            return
+            return dead(invalid[record.message_id])
         ev = parsed[record.message_id]
         try:
             outcome = engine.apply(ev)
         except ItemTooLargeError as exc:  # permanent: park it now rather than block the group until redrive
-            _dead_letter(deps, record, str(exc))
-            report.dead_lettered += 1
-            return
+            return dead(str(exc))
         fresh[ev.id] = outcome
         if on_outcome is not None:
             on_outcome(ev, outcome)
+        return OK
 
-    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-    with processor(records, record_handler, lambda_context=context):
-        processor.process()
-    report.response = dict(processor.response())
-    report.failed = len(report.response.get("batchItemFailures") or [])
+    settled = settle(event, context, verdict_of, dlq_url=deps.dlq_url, hop="pos_to_crm", fifo=True, sqs=deps.sqs)
+    report = BatchReport(response=settled.response, dead_lettered=settled.dead, failed=settled.failed)
     report.outcomes = list(fresh.values())
     changes = [c for o in fresh.values() for c in o.changes]
     report.replayed = engine.replayed
@@ -213,4 +198,4 @@ def sweep(deps: Deps, segment: int = 0, total_segments: int = 1,
     return report
 
 
-__all__ = ["BatchReport", "Deps", "SweepReport", "positions", "process_events", "send_to_dlq", "sweep"]
+__all__ = ["BatchReport", "Deps", "SweepReport", "positions", "process_events", "sweep"]

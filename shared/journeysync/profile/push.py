@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeysync.batch import Verdict, dead, retry
 from journeysync.errors import BadInputError, FatalError, RetriableError
 from journeysync.models.changes import ProfileChanged, change_from_record
 
@@ -130,17 +131,9 @@ def push_changes(changes: dict[str, ProfileChanged], hubspot: Any) -> PushReport
     return report
 
 
-def push_batch(
-    event: dict[str, Any],
-    context: Any,
-    *,
-    hubspot: Any | None,
-    dead_letter: Callable[[Any, str], None],
-) -> tuple[dict[str, Any], PushReport]:
-    """The crm_push Lambda body: `hubspot=None` means the built-in CRM (acknowledge everything)."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
+def push_verdicts(event: dict[str, Any], *, hubspot: Any | None) -> tuple[dict[str, Verdict], PushReport]:
+    """The crm_push batch's verdict per record (`journeysync.batch`); `hubspot=None` means the built-in
+    CRM (nothing to push: every readable record is acknowledged)."""
     records = event.get("Records") or []
     report = PushReport()
     changes: dict[str, ProfileChanged] = {}
@@ -155,14 +148,6 @@ def push_batch(
         pushed = push_changes(changes, hubspot)
         pushed.dead.update(report.dead)
         report = pushed
-
-    def record_handler(record: SQSRecord) -> None:
-        if record.message_id in report.dead:
-            dead_letter(record, report.dead[record.message_id])
-        elif record.message_id in report.retry:
-            raise RetriableError(report.retry[record.message_id])
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    with processor(records, record_handler, lambda_context=context):
-        processor.process()
-    return dict(processor.response()), report
+    verdicts = {mid: retry(why) for mid, why in report.retry.items()}
+    verdicts.update({mid: dead(why) for mid, why in report.dead.items()})
+    return verdicts, report
