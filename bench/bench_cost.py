@@ -4,7 +4,8 @@ A day of the demo (signed vendor webhooks, enrichment, every hop) runs through t
 workers keep every AWS call a function makes (parameters and reply) on its invocation. DynamoDB is priced in capacity units from the item sizes that
 crossed the wire (1 KB per write unit, 4 KB per strongly consistent read unit); Lambda's SQS polling is
 one receive and one delete per batch it delivered; EventBridge's deliveries to the rules' queues are SQS
-sends. Local Lambda durations are inflated by moto, so compute is an upper bound.
+sends. Local Lambda durations are inflated by moto, so compute is an upper bound. Log ingestion is
+the bytes the functions printed, Lambda's START/END/REPORT lines and the API's access log line.
 """
 
 from __future__ import annotations
@@ -64,28 +65,73 @@ def function_memory_gb() -> dict[str, float]:
     return {name: float(f["Properties"].get("MemorySize", default)) / 1024 for name, f in functions.items()}
 
 
-class _Meter:
-    """Requests and DynamoDB capacity units by price line, from every call the functions made."""
+def _key(item: dict[str, Any]) -> tuple[str, str]:
+    return (str(item.get("pk", {}).get("S", "")), str(item.get("sk", {}).get("S", "")))
 
-    def __init__(self) -> None:
+
+class _Meter:
+    """Requests and DynamoDB capacity units by price line (and by function), from every call the functions made.
+
+    DynamoDB bills a write by the size of the item it writes: a PutItem by the item sent; an
+    UpdateItem by the larger of the item before and after; a DeleteItem by the item deleted. The
+    item before is the last one this run wrote under that key (calls are replayed in order) and the
+    item after is read back from the table once the run is over, so an UpdateItem that sends one
+    counter is still billed for the whole item it rewrites.
+    """
+
+    def __init__(self, final_sizes: dict[tuple[str, str], int] | None = None) -> None:
         self.lines: defaultdict[str, float] = defaultdict(float)
+        self.by_function: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
         self.patterns = profile_changed_rules()
+        self.final = final_sizes or {}
+        self.known: dict[tuple[str, str], int] = {}
 
-    def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+    def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any], function: str = "") -> None:
         with self._lock:
             self.calls[f"{service}:{op}"] += 1
             for line, amount in self._price(service, op, params, result).items():
                 self.lines[line] += amount
+                self.by_function[function][line] += amount
+
+    def _written(self, item: dict[str, Any]) -> int:
+        size = _size(item)
+        self.known[_key(item)] = size
+        return max(1, math.ceil(size / 1024))
+
+    def _rewritten(self, key: dict[str, Any], sent: dict[str, Any]) -> int:
+        k = _key(key)
+        size = max(self.known.get(k, 0), self.final.get(k, 0), _size({**key, **sent}))
+        self.known[k] = max(self.final.get(k, 0), _size({**key, **sent}))
+        return max(1, math.ceil(size / 1024))
+
+    def _deleted(self, key: dict[str, Any]) -> int:
+        size = self.known.pop(_key(key), 0) or _size(key)
+        return max(1, math.ceil(size / 1024))
+
+    def _write_units(self, op: str, params: dict[str, Any]) -> int | None:
+        """Write units of one DynamoDB write request (None: not a write)."""
+        if op == "PutItem":
+            return self._written(params.get("Item", {}))
+        if op == "UpdateItem":
+            return self._rewritten(params.get("Key", {}), params.get("ExpressionAttributeValues", {}))
+        if op == "DeleteItem":
+            return self._deleted(params.get("Key", {}))
+        if op == "TransactWriteItems":  # twice the units of the same writes outside a transaction
+            inner = [next(iter(entry.items())) for entry in params.get("TransactItems", [])]
+            ops = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+            return 2 * sum(self._write_units(ops[kind], body) or 0 if kind in ops else 1 for kind, body in inner)
+        if op == "BatchWriteItem":
+            requests = [r for reqs in params.get("RequestItems", {}).values() for r in reqs]
+            return sum(self._written(r["PutRequest"].get("Item", {})) if "PutRequest" in r
+                       else self._deleted(r.get("DeleteRequest", {}).get("Key", {})) for r in requests)
+        return None
 
     def _price(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any]) -> dict[str, float]:
         if service == "dynamodb":
-            if op in ("PutItem", "UpdateItem", "DeleteItem"):
-                return {"dynamodb-wru": max(1, math.ceil(_size(params.get("Item", params.get("Key", {}))) / 1024))}
-            if op == "BatchWriteItem":
-                items = [r for reqs in params.get("RequestItems", {}).values() for r in reqs]
-                return {"dynamodb-wru": sum(max(1, math.ceil(_size(i) / 1024)) for i in items)}
+            if (units := self._write_units(op, params)) is not None:
+                return {"dynamodb-wru": units}
             if op in ("GetItem", "Query", "Scan", "BatchGetItem"):
                 got = result.get("Items") or [i for v in (result.get("Responses") or {}).values() for i in v]
                 if "Item" in result:
@@ -107,19 +153,46 @@ class _Meter:
         return {}
 
 
+# the API's access log line (the template's AccessLogSettings format) with a webhook's values in it
+_ACCESS_LINE = ('{"requestId":"Ab1CdEfGhIjKlMn=","time":"04/Dec/2026:19:55:00 +0000","route":"POST /webhooks/{vendor}",'
+                '"status":"200","latencyMs":"35","integrationStatus":"200","integrationError":"-"}')
+
+
+def _platform_bytes(duration_s: float, memory_mb: int) -> int:
+    """The bytes Lambda itself logs around one invocation (START, END, REPORT lines, text format)."""
+    rid = "8f5b2c1e-3d4a-4b6c-9e7f-0a1b2c3d4e5f"
+    ms = duration_s * 1000
+    lines = (f"START RequestId: {rid} Version: $LATEST\n", f"END RequestId: {rid}\n",
+             f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {math.ceil(ms)} ms\t"
+             f"Memory Size: {memory_mb} MB\tMax Memory Used: 96 MB\t\n")
+    return sum(len(line) for line in lines)
+
+
+def _final_sizes(stack: Any) -> dict[tuple[str, str], int]:
+    """Every item of the profile table as the run left it, by key: DynamoDB's size rule."""
+    ddb = stack.client("dynamodb")
+    sizes: dict[tuple[str, str], int] = {}
+    for page in ddb.get_paginator("scan").paginate(TableName=stack.resources["Table"]):
+        for item in page.get("Items", []):
+            sizes[_key(item)] = item_size(item)
+    return sizes
+
+
 def run() -> list[tuple[str, float, str]]:
     demo = DemoRun(members=80, seed=9)
     stack = demo.start(record_aws_calls=True)
-    meter = _Meter()
     try:
         day = demo.build()
         demo.play(day)
         stack.wait_idle(timeout=300, settle=0.2)
+        final = _final_sizes(stack)
+        logged = sum(len(line.line.encode()) + 1 for line in stack.logs)
     finally:
         demo.stop()
-    for inv in stack.invocations:  # the pollers' own calls are not here: Lambda polling is priced per batch below
+    meter = _Meter(final)
+    for inv in sorted(stack.invocations, key=lambda i: i.start):  # the pollers' calls are priced per batch below
         for call in inv.call_log:
-            meter.record(call["service"], call["op"], call["params"] or {}, call["result"] or {})
+            meter.record(call["service"], call["op"], call["params"] or {}, call["result"] or {}, inv.function)
     accepted = [body for _d, status, body, _rid in demo.replies if status in (200, 202)]
     events = len({e for body in accepted for e in body.get("accepted", [])})
     webhooks = len(demo.replies)
@@ -138,7 +211,12 @@ def run() -> list[tuple[str, float, str]]:
     gb_seconds = sum((i.end - i.start) * memory.get(i.function, 0.5) for i in invocations if i.end)
     per_event = {line: n / events for line, n in lines.items() if n > 0}
     emails = per_event.pop("ses-email", 0.0)
-    cost = cost_per_million(per_event, lambda_gb_seconds_per_event=gb_seconds / events, log_bytes_per_event=1500)
+    # CloudWatch Logs ingestion: what the functions printed, Lambda's own lines, the API's access log
+    log_bytes = (logged + webhooks * (len(_ACCESS_LINE) + 1)
+                 + sum(_platform_bytes(i.end - i.start, int(memory.get(i.function, 0.5) * 1024))
+                       for i in invocations if i.end))
+    cost = cost_per_million(per_event, lambda_gb_seconds_per_event=gb_seconds / events,
+                            log_bytes_per_event=log_bytes / events)
     requests = sum(meter.calls.values()) + sum(2 for inv in invocations if inv.trigger.startswith("sqs:"))
     RESULTS.update({
         "cost_usd_per_million_events": cost["total"],
@@ -154,5 +232,12 @@ def run() -> list[tuple[str, float, str]]:
     rows += [(f"billed per event: {line}", n, "units") for line, n in sorted(per_event.items())]
     rows += [("AWS requests per event (functions + SQS polling)", requests / events, "requests")]
     rows += [(f"cost per 1M events: {line}", usd, "USD") for line, usd in cost.items() if usd]
+    rows += [("log bytes ingested per event (functions, platform lines, API access log)", log_bytes / events, "bytes")]
     rows += [("emails sent per event (not in the total: the organisation's choice)", emails, "emails")]
+    by_function = Counter(i.function for i in invocations)
+    for function in sorted(set(by_function) | set(meter.by_function) - {""}):
+        spent: dict[str, float] = meter.by_function.get(function, {})
+        rows += [(f"{function}: invocations per event", by_function[function] / events, "invocations")]
+        if spent.get("dynamodb-wru"):
+            rows += [(f"{function}: DynamoDB write units per event", spent["dynamodb-wru"] / events, "WRU")]
     return rows
