@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -10,24 +9,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service="crm_push")
 metrics = Metrics(service="crm_push")
-
-
-@cache
-def hubspot() -> Any:
-    """The HubSpot connector when `JOURNEYSYNC_CRM_PUSH_TARGET=hubspot`, else None (built-in CRM)."""
-    from journeysync.profile.settings import crm_push_settings
-
-    settings = crm_push_settings()
-    if settings.crm_push_target != "hubspot":
-        return None
-    from journeysync.connectors.hubspot import HubSpotConnector
-    from journeysync.errors import RetriableError
-    from journeysync.secrets import get_secret
-
-    token = get_secret(settings.hubspot_secret)
-    if not token:
-        raise RetriableError(f"the HubSpot token secret {settings.hubspot_secret!r} is missing or empty")
-    return HubSpotConnector(token, settings.hubspot_base_url, settings.hubspot_requests_per_10s)
 
 
 def _warn(message: str, extra: dict[str, Any]) -> None:
@@ -40,6 +21,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from journeysync.batch import OK, settle
     from journeysync.profile.push import push_verdicts
     from journeysync.profile.settings import crm_push_settings
+    from journeysync.profile.wiring import hubspot
 
     verdicts, report = push_verdicts(event, hubspot=hubspot())
     settled = settle(event, context, lambda record: verdicts.get(record.message_id, OK),

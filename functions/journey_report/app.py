@@ -15,26 +15,23 @@ metrics = Metrics(service="journey_report")
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from journeysync.analytics.publish import ReportSettings, put_report
+    from journeysync.analytics.publish import put_report
     from journeysync.analytics.render import render_html
     from journeysync.analytics.source import build_report
-    from journeysync.aws import client
-    from journeysync.config.loader import load_config
-    from journeysync.destinations.state import SyncStateStore
-    from journeysync.store.profiles import ProfileStore
+    from journeysync.analytics.wiring import report_deps
     from journeysync.work.listing import list_work
 
-    settings = ReportSettings()
-    config = load_config(settings.config_dir)
+    deps = report_deps()
+    settings = deps.settings
     report = build_report(
-        ProfileStore(settings.table_name),
-        config,
+        deps.profiles,
+        deps.config,
         datetime.now(UTC),
-        states=SyncStateStore(settings.table_name),
+        states=deps.states,
         abandon_after_days=settings.abandon_after_days,
         work_items=list_work(settings.table_name),
     )
-    keys = put_report(client("s3"), settings.archive_bucket, report, render_html(report), settings.report_prefix)
+    keys = put_report(deps.s3, settings.archive_bucket, report, render_html(report), settings.report_prefix)
     metrics.add_metric(name="ReportCustomers", unit=MetricUnit.Count, value=report.customers)
     metrics.add_metric(name="ReportStalled", unit=MetricUnit.Count, value=len(report.stalled))
     logger.info(

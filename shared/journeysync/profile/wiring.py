@@ -1,4 +1,4 @@
-"""The profile hops' wiring (pos_to_crm, the journey sweep): their dependencies, built once per sandbox.
+"""The profile hops' wiring (pos_to_crm, the journey sweep, crm_push): their dependencies, built once per sandbox.
 
 Lazy and cached: a cold start pays for clients and config on first use.
 """
@@ -6,6 +6,7 @@ Lazy and cached: a cold start pays for clients and config on first use.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from journeysync.profile.process import Deps
 
@@ -28,3 +29,21 @@ def deps() -> Deps:
         dlq_url=settings.events_dlq_url or None,
         archive_bucket=settings.archive_bucket,
     )
+
+
+@cache
+def hubspot() -> Any:
+    """crm_push's HubSpot connector when `JOURNEYSYNC_CRM_PUSH_TARGET=hubspot`, else None (built-in CRM)."""
+    from journeysync.profile.settings import crm_push_settings
+
+    settings = crm_push_settings()
+    if settings.crm_push_target != "hubspot":
+        return None
+    from journeysync.connectors.hubspot import HubSpotConnector
+    from journeysync.errors import RetriableError
+    from journeysync.secrets import get_secret
+
+    token = get_secret(settings.hubspot_secret)
+    if not token:
+        raise RetriableError(f"the HubSpot token secret {settings.hubspot_secret!r} is missing or empty")
+    return HubSpotConnector(token, settings.hubspot_base_url, settings.hubspot_requests_per_10s)
