@@ -15,7 +15,8 @@ logger = Logger()
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from journeysync.reconcile.run import default_deps, reconcile
+    from journeysync.reconcile.run import reconcile
+    from journeysync.reconcile.wiring import default_deps
 
     deps = default_deps()
     dry_run = isinstance(event, dict) and bool(event.get("dry_run"))

@@ -25,7 +25,8 @@ def run_local(stack: Any, *, dry_run: bool) -> dict[str, Any]:
         fail(f"the local stack {stack.name} has no {FUNCTION}: is template.yaml current?")
     os.environ.update({k: v for k, v in env.items() if k.startswith(("JOURNEYSYNC_", "POWERTOOLS_", "AWS_ENDPOINT"))})
     from journeysync.aws import reset_clients
-    from journeysync.reconcile.run import default_deps, reconcile
+    from journeysync.reconcile.run import reconcile
+    from journeysync.reconcile.wiring import default_deps
     from journeysync.settings import get_settings
 
     reset_clients()
