@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from journeysync.config.loader import load_config
 from journeysync.models.changes import Cause, ProfileChanged
+from journeysync.models.customer import Customer, JourneyPosition, StageVisit
+from journeysync.profile.publish import profile_changed
 from journeysync.work.changes import read_change
 from journeysync.work.model import WorkItem
 from journeysync.work.notify import render
@@ -101,3 +103,49 @@ def test_the_report_counts_each_kind_by_team_with_claims_inside_the_sla_and_the_
     assert stats["stage_action"].by_team["cinema"].median_hours_to_claim is None
     assert stats["abandoned"].total.created == 0
 
+
+
+def _customer(journey: str, visits: list[tuple[str, datetime]]) -> Customer:
+    """A member whose `journey` history is `visits` (each left when the next was entered)."""
+    history = [StageVisit(stage=s, entered_at=at, left_at=visits[n + 1][1] if n + 1 < len(visits) else None)
+               for n, (s, at) in enumerate(visits)]
+    journeys = {journey: JourneyPosition(journey=journey, stage=history[-1].stage, entered_at=history[-1].entered_at,
+                                         history=history)} if history else {}
+    return Customer(customer_id="c1", identity={"emails": ["ann@example.org"]}, journeys=journeys)  # type: ignore[arg-type]
+
+
+def test_a_member_who_joins_and_moves_on_within_one_change_gets_the_stage_action_created_closed() -> None:
+    joined, visited = NOW - timedelta(minutes=5), NOW - timedelta(minutes=4)
+    change = profile_changed(None, _customer("membership", [("joined", joined), ("first_visit", visited)]))
+    assert [(e.stage, e.left_at) for e in change.entered] == [("joined", visited), ("first_visit", None)]
+    plan = plan_stage_actions(read_change(change), JOURNEYS, [], NOW)
+    [item] = plan.create
+    assert (item.title, item.status, item.close_reason, item.closed_at) == (
+        "membership: joined", "closed", "member moved on", NOW)
+    assert item.sla_due_at == joined + timedelta(hours=48)
+    assert plan_stage_actions(read_change(change), JOURNEYS, [item], NOW).create == []  # a redelivery
+
+
+@given(st.lists(st.sampled_from([s.name for s in JOURNEYS.journeys[0].stages]), min_size=1, max_size=8),
+       st.sets(st.integers(1, 7)))
+def test_where_a_batch_ends_never_changes_which_stage_actions_exist(stages: list[str], cuts: set[int]) -> None:
+    """Each move its own change, or moves coalesced into batches (`cuts` end them): the same items, by id."""
+    visits = [(stage, NOW + timedelta(minutes=n)) for n, stage in enumerate(stages)]
+
+    def items_for(ends: list[int]) -> dict[str, str]:
+        items: list[WorkItem] = []
+        start = 0
+        for end in ends:
+            before = _customer("membership", visits[:start]) if start else None
+            change = profile_changed(before, _customer("membership", visits[:end]))
+            plan = plan_stage_actions(read_change(change), JOURNEYS, items, NOW)
+            closing = {i.id for i in plan.close}
+            items = [i.model_copy(update={"status": "closed"}) if i.id in closing else i for i in items] + plan.create
+            start = end
+        return {i.id: i.status for i in items}
+
+    one_by_one = items_for(list(range(1, len(visits) + 1)))
+    batched = items_for(sorted({c for c in cuts if c < len(visits)} | {len(visits)}))
+    assert batched == one_by_one
+    owned = {s.name for s in JOURNEYS.journeys[0].stages if s.owner == "organization" and s.action}
+    assert len(batched) == sum(1 for s in stages if s in owned)

@@ -61,12 +61,13 @@ def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
     ddb = stack.client("dynamodb")
     table = stack.resources["Table"]
     sent = sum(1 for _ in SurveyStore(table, ddb).by_status("sent"))
-    ratings = _survey_ratings(stack)
+    ratings, owned_entries = _survey_ratings_and_owned_entries(stack)
     work = count_work(list_work(table, ddb))
     return {
         "surveys_sent": sent,
         "survey_ratings_received": ratings,
         "work_items": work,
+        "owned_stage_entries": owned_entries,
         "lines": [
             f"surveys: {sent} sent as of {due:%a %H:%M} UTC (sweep: {results[0] if results else {}}), "
             f"{ratings} ratings came back through their links",
@@ -75,11 +76,21 @@ def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
     }
 
 
-def _survey_ratings(stack: LocalStack) -> int:
-    """Ratings on the profiles that came from our own rating links (source journeysync.survey)."""
+def _survey_ratings_and_owned_entries(stack: LocalStack) -> tuple[int, int]:
+    """Ratings on the profiles that came from our own rating links (source journeysync.survey), and how many
+    times members entered a stage whose team must act (each should have made one stage_action item)."""
+    from journeysync.config.loader import load_config
     from journeysync.store.profiles import ProfileStore
 
-    count = 0
+    journeys = load_config().journeys
+    ratings = entries = 0
     for customer in ProfileStore(stack.resources["Table"], stack.client("dynamodb")).iter_customers():
-        count += sum(1 for r in customer.profile.ratings if re.match(r"^link-", r.response_id))
-    return count
+        ratings += sum(1 for r in customer.profile.ratings if re.match(r"^link-", r.response_id))
+        if customer.header.merged_into or customer.header.forgotten:
+            continue
+        for name, position in customer.journeys.items():
+            journey = journeys.get(name)
+            for visit in position.history:
+                stage = journey.stage(visit.stage) if journey else None
+                entries += int(bool(stage and stage.owner == "organization" and stage.team and stage.action))
+    return ratings, entries

@@ -1,5 +1,6 @@
 """What the work-item hop reads from a ProfileChanged — in this one function, so a new change shape is one edit:
-the member's journey positions, who they are (for the team's message), and what caused the change."""
+the member's journey positions, the stages they passed through within the change, who they are (for the
+team's message), and what caused the change."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class MemberView:
     membership_status: str
     causes: tuple[str, ...]
     positions: tuple[Position, ...]
+    passed: tuple[Position, ...] = ()
 
 
 def read_change(change: ProfileChanged) -> MemberView:
@@ -51,4 +53,6 @@ def read_change(change: ProfileChanged) -> MemberView:
         membership_status=str(membership.get("status") or "none"),
         causes=tuple(c.type for c in change.causes),
         positions=tuple(positions),
+        passed=tuple(Position(e.journey, e.stage, e.entered_at.astimezone(UTC))
+                     for e in change.entered if e.left_at is not None),
     )

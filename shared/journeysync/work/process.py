@@ -17,7 +17,7 @@ from journeysync.models.changes import ProfileChanged
 from journeysync.work.changes import read_change
 from journeysync.work.model import WorkItem
 from journeysync.work.notify import render
-from journeysync.work.stages import plan_stage_actions
+from journeysync.work.stages import MOVED_ON, plan_stage_actions
 from journeysync.work.store import WorkItemStore
 
 
@@ -65,10 +65,10 @@ def process_change(change: ProfileChanged, deps: WorkDeps, now: datetime) -> Wor
     report.created = len(fresh)
     report.item_ids += [item.id for item in fresh]
     pending = [i for i in existing if i.kind == "stage_action" and not i.notified and i.status == "open"]
-    for item in [*fresh, *pending]:
+    for item in [*(i for i in fresh if i.status == "open"), *pending]:
         report.notified += int(_notify(deps, item))
     for item in plan.close:
-        closed = item.model_copy(update={"status": "closed", "closed_at": now, "close_reason": "member moved on"})
+        closed = item.model_copy(update={"status": "closed", "closed_at": now, "close_reason": MOVED_ON})
         if deps.store.move(closed, item.status):
             report.closed += 1
             report.item_ids.append(item.id)
