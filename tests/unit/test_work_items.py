@@ -149,3 +149,55 @@ def test_where_a_batch_ends_never_changes_which_stage_actions_exist(stages: list
     assert batched == one_by_one
     owned = {s.name for s in JOURNEYS.journeys[0].stages if s.owner == "organization" and s.action}
     assert len(batched) == sum(1 for s in stages if s in owned)
+
+
+def _checkout_change(checkouts: list[dict[str, object]], *, forgotten: bool = False) -> ProfileChanged:
+    change = _change({}, forgotten=forgotten)
+    change.after["profile"]["checkouts"] = checkouts
+    return change
+
+
+def test_an_abandoned_checkout_hands_the_touchpoints_team_one_item_and_its_order_closes_it() -> None:
+    from journeysync.work.abandoned import plan_abandoned
+
+    routing = load_config(ROOT / "infra" / "config").routing
+    started = {"token": "k1", "touchpoint": "online-shop", "started_at": NOW.isoformat(),
+               "abandoned_at": (NOW + timedelta(hours=2)).isoformat(), "recover_url": "https://shop.example/recover"}
+    plan = plan_abandoned(read_change(_checkout_change([started])), routing, [], NOW)
+    [item] = plan.create
+    assert (item.kind, item.team, item.title) == ("abandoned", "online-sales", "abandoned checkout at online-shop")
+    assert item.context["Where they can finish it"] == "https://shop.example/recover"
+    assert plan_abandoned(read_change(_checkout_change([started])), routing, [item], NOW).create == []  # again
+    recovered = {**started, "completed_at": (NOW + timedelta(hours=3)).isoformat()}
+    assert plan_abandoned(read_change(_checkout_change([recovered])), routing, [item], NOW).close == [item]
+    assert plan_abandoned(read_change(_checkout_change([started], forgotten=True)), routing, [item], NOW).close == [item]
+
+
+def test_a_started_or_completed_checkout_asks_for_nothing() -> None:
+    from journeysync.work.abandoned import plan_abandoned
+
+    routing = load_config(ROOT / "infra" / "config").routing
+    waiting = {"token": "k1", "started_at": NOW.isoformat()}
+    bought = {"token": "k2", "completed_at": NOW.isoformat()}
+    assert plan_abandoned(read_change(_checkout_change([waiting, bought])), routing, [], NOW).create == []
+
+
+def test_config_check_warns_about_a_checkout_touchpoint_no_team_owns(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from journeysync_cli.main import app
+
+    shipped = ROOT / "infra" / "config"
+    for path in shipped.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    routing = (shipped / "routing.yaml").read_text()
+    (tmp_path / "routing.yaml").write_text(
+        routing.replace("touchpoint: online-shop}", "touchpoint: web-shop}")
+        .replace("abandonment:\n", "abandonment:\n  - {touchpoint: box-office, after_hours: 1}\n"))
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == [
+        f"routing.yaml: checkout touchpoint {tp!r} has no owning team in rules "
+        "(its abandoned checkouts go to visitor-experience)" for tp in ("box-office", "online-shop")]

@@ -18,6 +18,7 @@ from journeysync.models.customer import (
 )
 from journeysync.models.events import (
     EVENT_TYPES,
+    CheckoutStarted,
     ConsentChanged,
     CustomerEvent,
     CustomerForgotten,
@@ -41,6 +42,7 @@ from journeysync.models.validation import first_error_field, parse_model
 __all__ = [
     "EVENT_TYPES",
     "Booking",
+    "CheckoutStarted",
     "ConsentChanged",
     "ConsentRecord",
     "ConsentStatus",

@@ -120,7 +120,8 @@ class RatingSummary(_Model):
 class Checkout(_Model):
     """One online checkout, joined from what is known of it: when it started (checkout.started) and when an
     order completed it (purchase.completed with its token) — either may arrive first. `abandoned_at` is
-    set once the configured time passed with no order (always started_at + that time, so it converges)."""
+    started_at + the touchpoint's time once that passed with no order by then (derived, so it converges);
+    an order after it leaves it set: a recovered checkout."""
 
     token: str
     touchpoint: str = "online-shop"

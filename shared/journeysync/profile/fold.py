@@ -445,7 +445,8 @@ def derive_membership(terms: list[MembershipTerm], now: datetime) -> Membership:
 
 
 def abandon_due(checkout: Checkout, routing: RoutingConfig) -> datetime | None:
-    """When a started checkout with no order counts as abandoned; None if it never will (or already did)."""
+    """When a started checkout with no order will count as abandoned (what the sweep waits for); None if it
+    never will or already does."""
     if checkout.started_at is None or checkout.completed_at is not None or checkout.abandoned_at is not None:
         return None
     return checkout.started_at + routing.abandon_after(checkout.touchpoint)
@@ -466,9 +467,13 @@ def derive(customer: Customer, ctx: FoldContext) -> Customer:
     p.at_risk = detractors >= ctx.config.routing.at_risk_after_detractors and latest != "promoter"
     p.vip = latest == "promoter" or (any(r.sentiment == "promoter" for r in p.ratings) and not p.at_risk)
     for checkout in p.checkouts:
-        due = abandon_due(checkout, ctx.config.routing)
-        if due is not None and due <= ctx.now:
-            checkout.abandoned_at = due
+        if checkout.started_at is None:
+            continue
+        due = checkout.started_at + ctx.config.routing.abandon_after(checkout.touchpoint)
+        if checkout.completed_at is not None and checkout.completed_at <= due:
+            checkout.abandoned_at = None  # the order came in time: it never was abandoned, whatever arrived first
+        elif due <= ctx.now:
+            checkout.abandoned_at = due  # (kept if the order comes later: a recovered checkout)
     p.abandoned_checkout = any(c.abandoned for c in p.checkouts)
     customer.journeys = positions(customer, ctx)
     return customer
