@@ -190,9 +190,14 @@ class ShopifyAdapter(VendorAdapter):
         data = model(CheckoutStarted, "checkout", checkout_token=token, lines=len(opt_list(doc, "line_items", "line_items")),
                      total=total, recover_url=url if url and url.startswith("https://") and len(url) <= 2048 else None)
         time = first_time(doc, ("created_at", "updated_at"), "")
-        started = event(source=self.name, key=f"checkout:{token}", part="started", delivery_id=delivery, time=time,
-                        data=data, ident=ident)
-        return Parsed(vendor_event_id=delivery, events=[started], event_type=topic)
+        key = f"checkout:{token}"
+        events = [event(source=self.name, key=key, part="started", delivery_id=delivery, time=time, data=data,
+                        ident=ident)]
+        if doc.get("buyer_accepts_marketing") is True and ident.emails:  # as for a paid order: never explicit
+            consent = ConsentChanged(status="subscribed", explicit=False, reason="shopify checkout accepts marketing")
+            events.append(event(source=self.name, key=key, part="consent", delivery_id=delivery, time=time,
+                                data=consent, ident=ident))
+        return Parsed(vendor_event_id=delivery, events=events, event_type=topic)
 
     def _refund(self, doc: dict[str, Any], delivery: str, topic: str, received: datetime) -> Parsed:
         refund_id = text(doc, "id", "id")
