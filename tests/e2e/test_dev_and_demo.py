@@ -120,6 +120,7 @@ def test_demo_plays_a_day_with_nothing_lost(tmp_path: Path) -> None:
     # (created closed), so the count does not depend on how the day's deliveries were shuffled into batches
     assert sum(summary["work_items"]["low_rating"].values()) > 0
     assert sum(summary["work_items"]["stage_action"].values()) >= summary["owned_stage_entries"] > 0
+    assert summary["work_items"]["abandoned"] == {"open": 1, "closed": 1}  # two checkouts left, one recovered
     assert "A day at the Riverside Museum" in report.read_text()
     # the week of campaigns came back as engagement: a real hour-of-week histogram and overlap-vs-sends table
     journey = json.loads(report.with_name("journey-report.json").read_text())["engagement"]
