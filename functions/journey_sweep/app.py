@@ -1,4 +1,5 @@
-"""Scheduled handler: move members whose time came (renewal due, lapsed) and publish the changes."""
+"""Scheduled handler: move members whose time came (renewal due, lapsed, a checkout abandoned) and publish the
+changes. "Now" is the schedule's own time, so the local scheduler — and a test — drives the clock."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ metrics = Metrics(service="journey_sweep")
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from journeysync.clock import scheduled_time
     from journeysync.profile.process import sweep
     from journeysync.profile.wiring import deps
 
     def time_left() -> float:
         return float(context.get_remaining_time_in_millis()) / 1000.0
 
-    report = sweep(deps(), time_left=time_left)
+    at = scheduled_time(event)
+    report = sweep(replace(deps(), now=lambda: at), time_left=time_left)
     metrics.add_metric(name="SweepScanned", unit=MetricUnit.Count, value=report.scanned)
     metrics.add_metric(name="SweepChanged", unit=MetricUnit.Count, value=report.changed)
     logger.info("journey sweep done", scanned=report.scanned, changed=report.changed, moves=report.moves)

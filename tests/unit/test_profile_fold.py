@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from journeysync.config.loader import AppConfig, load_config
 from journeysync.models import (
+    CheckoutStarted,
     ConsentChanged,
     Customer,
     CustomerEvent,
@@ -72,8 +73,10 @@ _DATA = st.one_of(
               st.sampled_from(["subscribed", "unsubscribed", "complained"]), st.booleans()),
     st.builds(lambda g, f: CustomerUpdated(given_name=g, family_name=f, division="cinema"),
               st.sampled_from(["Ann", "Anne", None]), st.sampled_from(["Lee", "Li", None])),
-    st.builds(lambda a: PurchaseCompleted(order_id=f"p{a}", total=Money(amount=a, currency="GBP"), category="retail"),
-              st.integers(1, 3)),
+    st.builds(lambda a, k: PurchaseCompleted(order_id=f"p{a}", total=Money(amount=a, currency="GBP"), category="retail",
+                                             checkout_token=k),
+              st.integers(1, 3), st.sampled_from([None, "k1", "k2"])),
+    st.builds(lambda k: CheckoutStarted(checkout_token=k), st.sampled_from(["k1", "k2"])),
 )
 _EMAILS = st.sampled_from([("ann@example.com",), ("ann@example.com", "a.lee@example.org"), ()])
 
@@ -249,3 +252,40 @@ def test_reapplying_an_event_changes_nothing(config: AppConfig) -> None:
 def test_add_months_clamps_to_the_end_of_the_month() -> None:
     assert add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
     assert add_months(datetime(2026, 11, 30, tzinfo=UTC), 3) == datetime(2027, 2, 28, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ checkouts
+
+
+def _checkout_at(config: AppConfig, events: list[CustomerEvent], hours: float) -> Any:
+    [checkout] = _fold(events, FoldContext(config, now=T0 + timedelta(hours=hours))).profile.checkouts
+    return checkout
+
+
+def test_a_checkout_with_no_order_is_abandoned_once_its_time_passed_and_an_order_recovers_it(config: AppConfig) -> None:
+    started = _ev("s", CheckoutStarted(checkout_token="k1", touchpoint="online-shop"))
+    assert _checkout_at(config, [started], 1.9).abandoned_at is None
+    late = _checkout_at(config, [started], 2.1)
+    after = config.routing.abandon_after("online-shop")
+    assert late.abandoned and late.abandoned_at == T0 + after
+    order = _ev("o", PurchaseCompleted(order_id="o1", total=Money(amount=100, currency="GBP"), checkout_token="k1"),
+                minutes=60 * 5)
+    recovered = _checkout_at(config, [started, order], 6)
+    assert not recovered.abandoned and recovered.abandoned_at == T0 + after and recovered.completed_at
+
+
+@pytest.mark.parametrize("order_minutes", [-30, 0, 30])  # before the checkout webhook, with it, after it
+def test_an_order_in_time_means_never_abandoned_whatever_arrived_first(config: AppConfig, order_minutes: int) -> None:
+    started = _ev("s", CheckoutStarted(checkout_token="k1"))
+    order = _ev("o", PurchaseCompleted(order_id="o1", total=Money(amount=100, currency="GBP"), checkout_token="k1"),
+                minutes=order_minutes)
+    for events in ([started, order], [order, started], [order, started, order, started]):
+        customer = _fold(events, FoldContext(config, now=T0 + timedelta(days=3)))
+        assert customer.profile.abandoned_checkout is False
+        assert customer.profile.checkouts[0].abandoned_at is None
+
+
+def test_an_order_for_an_unknown_checkout_is_never_abandoned(config: AppConfig) -> None:
+    order = _ev("o", PurchaseCompleted(order_id="o1", total=Money(amount=100, currency="GBP"), checkout_token="kx"))
+    customer = _fold([order], FoldContext(config, now=T0 + timedelta(days=3)))
+    assert customer.profile.abandoned_checkout is False and customer.profile.checkouts[0].started_at is None

@@ -74,7 +74,7 @@ def test_tombstones_and_forgotten_customers_are_in_no_segment(engine: SegmentEng
 def test_segments_map_to_ses_topics_and_mailchimp_tags(engine: SegmentEngine) -> None:
     assert engine.audiences({"active-members", "division-museum"}, "ses") == {"members", "museum"}
     assert engine.audiences({"active-members"}, "mailchimp") == {"Member"}
-    assert len(engine.all_audiences("ses")) == 11
+    assert len(engine.all_audiences("ses")) == 12
 
 
 @pytest.mark.parametrize(

@@ -195,6 +195,10 @@ EXPECTED: dict[str, Expect] = {
         {0: {"refunded": True, "reason": "customer"}, 1: {"event_ref": "exh-dinosaurs-2026"}},
     ),
     "shopify/refunds-create": Expect(enrich="shopify.refund"),
+    "shopify/checkouts-create": Expect(
+        ("checkout.started",), ("carol.checkout@example.com",), (), {"shopify": "706405506930370085"},
+        data={0: {"checkout_token": "4d3f1c2b9a8e7f6d5c4b3a2918273645", "lines": 1}},
+    ),
     "shopify/customers-update": Expect(
         ("customer.updated", "consent.changed"),
         ("cara.diaz@example.com",),
@@ -379,6 +383,7 @@ MISSING: list[tuple[str, str, str]] = [  # (sample, dotted path to delete, field
     ("shopify/orders-paid", "id", "id"),
     ("shopify/orders-paid", "total_price", "total_price"),
     ("shopify/refunds-create", "order_id", "order_id"),
+    ("shopify/checkouts-create", "token", "token"),
     ("eventbrite/order-placed", "config.action", "config.action"),
     ("eventbrite/order-placed", "api_url", "api_url"),
     ("tickettailor/order-created", "payload", "payload"),

@@ -9,7 +9,7 @@ import responses
 
 from journeysync.connectors.http import VendorFatalError
 from tests.events import api_answer, load_sample
-from tests.unit.vendor_helpers import adapter, enrich_context, parsed
+from tests.unit.vendor_helpers import CTX, adapter, enrich_context, parsed, request_for
 
 SHOP = "https://riverside-museum.myshopify.com/admin/api/2025-01"
 
@@ -69,3 +69,45 @@ def test_money_is_exact_minor_units() -> None:
     doc["total_price"], doc["currency"] = "1500", "JPY"
     purchase = parsed("shopify", "orders-paid", json.dumps(doc).encode()).events[-1]
     assert purchase.data.total.amount == 1500  # type: ignore[union-attr]
+
+
+def test_a_started_checkout_is_a_checkout_started_event_with_its_token_and_recovery_link() -> None:
+    [started] = parsed("shopify", "checkouts-create").events
+    assert started.type == "checkout.started" and started.identity.emails == ("carol.checkout@example.com",)
+    data = started.data
+    assert (data.checkout_token, data.lines, data.total.amount) == (  # type: ignore[union-attr]
+        "4d3f1c2b9a8e7f6d5c4b3a2918273645", 1, 8000)
+    assert data.recover_url.startswith("https://riverside-museum.myshopify.com/")  # type: ignore[union-attr]
+
+
+def test_a_checkout_with_no_email_or_customer_is_acknowledged_and_left_out() -> None:
+    doc = load_sample("shopify", "checkouts-create").json()
+    del doc["email"], doc["customer"]
+    result = parsed("shopify", "checkouts-create", json.dumps(doc).encode())
+    assert result.ignored and not result.events
+
+
+def test_a_huge_cart_keeps_its_size_not_its_lines() -> None:
+    doc = load_sample("shopify", "checkouts-create").json()
+    doc["line_items"] = doc["line_items"] * 5000
+    [started] = parsed("shopify", "checkouts-create", json.dumps(doc).encode()).events
+    assert started.data.lines == 5000 and len(started.model_dump_json()) < 2000  # type: ignore[union-attr]
+
+
+def test_a_paid_order_names_the_checkout_it_completes() -> None:
+    doc = load_sample("shopify", "orders-paid").json()
+    doc["checkout_token"] = "4d3f1c2b9a8e7f6d5c4b3a2918273645"
+    events = parsed("shopify", "orders-paid", json.dumps(doc).encode()).events
+    [purchase] = [e for e in events if e.type == "purchase.completed"]
+    assert purchase.data.checkout_token == "4d3f1c2b9a8e7f6d5c4b3a2918273645"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("sample", "topic"), [("checkouts-create", "orders/paid"), ("orders-paid", "checkouts/create")])
+def test_a_checkout_and_an_order_cannot_be_reposted_as_each_other(sample: str, topic: str) -> None:
+    from journeysync.errors import BadInputError
+
+    loaded = load_sample("shopify", sample)
+    request = request_for(loaded)
+    request.headers["x-shopify-topic"] = topic
+    with pytest.raises(BadInputError, match="does not match the signed body"):
+        adapter("shopify").parse(request, CTX)

@@ -98,6 +98,7 @@ class Summary:
             "surveys_sent": self.loops.get("surveys_sent"),
             "survey_ratings_received": self.loops.get("survey_ratings_received"),
             "work_items": self.loops.get("work_items", {}),
+            "owned_stage_entries": self.loops.get("owned_stage_entries"),
             "notes": self.notes,
         }
 

@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def warnings(cfg: AppConfig) -> list[str]:
-    """One line per touchpoint that no team owns, and per survey whose scale routing.yaml cannot band."""
+    """One line per touchpoint that no team owns (surveyed, or where checkouts start), and per survey whose
+    scale routing.yaml cannot band."""
     owned = {rule.match.touchpoint for rule in cfg.routing.rules if rule.match.touchpoint}
     found: list[str] = []
     for tp in cfg.surveys.touchpoints:
@@ -20,4 +21,12 @@ def warnings(cfg: AppConfig) -> list[str]:
         if tp.scale not in cfg.routing.scales:
             found.append(f"surveys.yaml: touchpoint {tp.touchpoint!r} uses scale {tp.scale!r}, "
                          "which routing.yaml scales do not define (its links cannot be made)")
+    from journeysync.models.events import CheckoutStarted
+
+    checkout_touchpoints = {CheckoutStarted.model_fields["touchpoint"].default}
+    checkout_touchpoints |= {a.touchpoint for a in cfg.routing.abandonment}
+    for touchpoint in sorted(checkout_touchpoints - owned):
+        fallback = cfg.routing.default_team or "the first team"
+        found.append(f"routing.yaml: checkout touchpoint {touchpoint!r} has no owning team in rules "
+                     f"(its abandoned checkouts go to {fallback})")
     return found

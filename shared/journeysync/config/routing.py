@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -54,6 +55,16 @@ class RoutingRule(_Cfg):
     sla_hours: float = Field(default=24, gt=0)
 
 
+ABANDON_AFTER_HOURS = 2.0
+
+
+class Abandonment(_Cfg):
+    """How long a started checkout at `touchpoint` may wait for its order before it counts as abandoned."""
+
+    touchpoint: str = Field(min_length=1)
+    after_hours: float = Field(default=ABANDON_AFTER_HOURS, gt=0, le=24 * 90)
+
+
 class RoutingConfig(_Cfg):
     scales: dict[str, ScaleBands] = Field(
         default_factory=lambda: {
@@ -67,6 +78,9 @@ class RoutingConfig(_Cfg):
     default_team: str | None = None
     at_risk_after_detractors: int = Field(default=2, ge=1)
     alert_from: str = "alerts@example.org"
+    abandonment: tuple[Abandonment, ...] = Field(
+        default=(), description=f"per touchpoint; a touchpoint not listed waits {ABANDON_AFTER_HOURS:g} hours"
+    )
     staff_domains: tuple[str, ...] = Field(
         default=(),
         description="email domains whose addresses may receive alerts as a customer's CRM owner "
@@ -85,6 +99,14 @@ class RoutingConfig(_Cfg):
 
     def team(self, name: str) -> Team | None:
         return next((t for t in self.teams if t.name == name), None)
+
+    def abandon_after(self, touchpoint: str) -> timedelta:
+        rule = next((a for a in self.abandonment if a.touchpoint == touchpoint), None)
+        return timedelta(hours=rule.after_hours if rule else ABANDON_AFTER_HOURS)
+
+    def touchpoint_owner(self, touchpoint: str) -> RoutingRule | None:
+        """The first rule that names `touchpoint` (and nothing else); None if only the default team would take it."""
+        return next((r for r in self.rules if r.match == RoutingMatch(touchpoint=touchpoint)), None)
 
     def may_receive_alerts(self, address: str) -> bool:
         """Whether `address` is staff by this file: a team member or escalation contact, or in a staff domain.

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from journeysync.models.events import (
         EVENT_TYPES,
+        CheckoutStarted,
         ConsentChanged,
         CustomerEvent,
         CustomerForgotten,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "Booking": "journeysync.models.customer",
+    "CheckoutStarted": "journeysync.models.events",
     "ConsentChanged": "journeysync.models.events",
     "ConsentRecord": "journeysync.models.customer",
     "ConsentStatus": "journeysync.models.customer",
@@ -88,6 +90,7 @@ _WHERE = {
 __all__ = [
     "EVENT_TYPES",
     "Booking",
+    "CheckoutStarted",
     "ConsentChanged",
     "ConsentRecord",
     "ConsentStatus",

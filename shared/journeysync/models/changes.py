@@ -33,6 +33,17 @@ class Cause(BaseModel):
     source: str
 
 
+class StageEntry(BaseModel):
+    """A journey stage the member entered during this change; `left_at` is set if they also moved past it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    journey: str
+    stage: str
+    entered_at: AwareDatetime
+    left_at: AwareDatetime | None = None
+
+
 class ProfileChanged(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +54,11 @@ class ProfileChanged(BaseModel):
     causes: list[Cause] = Field(default_factory=list, description="the events whose application made this change")
     before: dict[str, Any] | None = Field(default=None, description="snapshot before; None for a new customer")
     after: dict[str, Any] = Field(description="snapshot after (see snapshot())")
+    entered: list[StageEntry] = Field(
+        default_factory=list,
+        description="stages entered by this change, including ones passed through: one profile write can cover a "
+        "batch of events, so `after.journeys` alone shows only where the member ended up",
+    )
     forgotten: bool = False
     merged_into: str | None = None
 

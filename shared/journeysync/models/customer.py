@@ -117,6 +117,24 @@ class RatingSummary(_Model):
     permalink: str | None = None
 
 
+class Checkout(_Model):
+    """One online checkout, joined from what is known of it: when it started (checkout.started) and when an
+    order completed it (purchase.completed with its token) — either may arrive first. `abandoned_at` is
+    started_at + the touchpoint's time once that passed with no order by then (derived, so it converges);
+    an order after it leaves it set: a recovered checkout."""
+
+    token: str
+    touchpoint: str = "online-shop"
+    started_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    abandoned_at: AwareDatetime | None = None
+    recover_url: str | None = None
+
+    @property
+    def abandoned(self) -> bool:
+        return self.abandoned_at is not None and self.completed_at is None
+
+
 class Profile(_Model):
     given_name: str | None = None
     family_name: str | None = None
@@ -132,6 +150,8 @@ class Profile(_Model):
     at_risk: bool = False
     vip: bool = False
     crm_owner: str | None = None
+    checkouts: list[Checkout] = Field(default_factory=list, description="most recent first, capped")
+    abandoned_checkout: bool = Field(default=False, description="a checkout was abandoned and no order followed")
     field_times: dict[str, AwareDatetime] = Field(
         default_factory=dict, description="event time that last set each last-writer-wins field"
     )

@@ -177,6 +177,18 @@ class PurchaseCompleted(_Data):
     category: Literal["donation", "retail", "ticket", "membership", "mixed", "unknown"] = "unknown"
     location: Label | None = None
     division: Label | None = None
+    checkout_token: Ref | None = Field(default=None, description="the online checkout this order completes")
+
+
+class CheckoutStarted(_Data):
+    """A shopper reached the online checkout: no sale yet, and if no order for it follows, an abandoned one."""
+
+    kind: Literal["checkout.started"] = "checkout.started"
+    checkout_token: Ref = Field(min_length=1)
+    touchpoint: Label = "online-shop"
+    lines: int = Field(default=0, ge=0, description="how many lines the cart had (the lines themselves are not kept)")
+    total: Money | None = None
+    recover_url: str | None = Field(default=None, max_length=2048, description="where the shopper can finish it")
 
 
 class TicketBooked(_Data):
@@ -264,6 +276,7 @@ EventData = Annotated[
     | MembershipRenewed
     | MembershipCancelled
     | PurchaseCompleted
+    | CheckoutStarted
     | TicketBooked
     | TicketCancelled
     | TicketCheckedIn
@@ -280,6 +293,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "membership.renewed",
     "membership.cancelled",
     "purchase.completed",
+    "checkout.started",
     "ticket.booked",
     "ticket.cancelled",
     "ticket.checked_in",
@@ -295,6 +309,7 @@ EventType = Literal[
     "membership.renewed",
     "membership.cancelled",
     "purchase.completed",
+    "checkout.started",
     "ticket.booked",
     "ticket.cancelled",
     "ticket.checked_in",

@@ -26,9 +26,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeysync.config.loader import AppConfig
+from journeysync.config.routing import RoutingConfig
 from journeysync.consent import fold_consent
 from journeysync.models.customer import (
     Booking,
+    Checkout,
     ConsentRecord,
     Customer,
     Identity,
@@ -40,6 +42,7 @@ from journeysync.models.customer import (
     RatingSummary,
 )
 from journeysync.models.events import (
+    CheckoutStarted,
     ConsentChanged,
     CustomerEvent,
     CustomerUpdated,
@@ -54,6 +57,7 @@ from journeysync.models.events import (
 )
 
 PURCHASES_CAP = 50
+CHECKOUTS_CAP = 20
 RATINGS_CAP = 20
 BOOKINGS_CAP = 100
 
@@ -137,6 +141,13 @@ def _purchase(event: CustomerEvent, data: Any, profile: Profile, times: dict[str
             title=data.items[0].title if data.items else None,
         )
     ]
+    if data.checkout_token:
+        profile.checkouts = [Checkout(token=data.checkout_token, completed_at=event.time)]
+
+
+def _checkout(event: CustomerEvent, data: Any, profile: Profile, times: dict[str, datetime], ctx: FoldContext) -> None:
+    profile.checkouts = [Checkout(token=data.checkout_token, touchpoint=data.touchpoint, started_at=event.time,
+                                  recover_url=data.recover_url)]
 
 
 def _booking(event: CustomerEvent, data: Any, profile: Profile, times: dict[str, datetime], ctx: FoldContext) -> None:
@@ -189,6 +200,7 @@ _FACTS = {
     MembershipRenewed: _membership,
     MembershipCancelled: _membership,
     PurchaseCompleted: _purchase,
+    CheckoutStarted: _checkout,
     TicketBooked: _booking,
     TicketCancelled: _booking,
     TicketCheckedIn: _booking,
@@ -307,6 +319,29 @@ def _join_ratings(a: list[RatingSummary], b: list[RatingSummary], times: dict[st
     return kept
 
 
+def _earliest(*times: datetime | None) -> datetime | None:
+    return min(filter(None, times), default=None)
+
+
+def _join_checkouts(a: Iterable[Checkout], b: Iterable[Checkout]) -> list[Checkout]:
+    """Union by token; each time is the earliest known, so the start and the order join in either order."""
+    out: dict[str, Checkout] = {}
+    for c in [*a, *b]:
+        seen = out.get(c.token)
+        if seen is None:
+            out[c.token] = c.model_copy()  # derive sets abandoned_at on these: never on the caller's
+            continue
+        started = seen if seen.started_at else c
+        out[c.token] = Checkout(
+            token=c.token, touchpoint=started.touchpoint, recover_url=started.recover_url,
+            started_at=_earliest(seen.started_at, c.started_at),
+            completed_at=_earliest(seen.completed_at, c.completed_at),
+            abandoned_at=_earliest(seen.abandoned_at, c.abandoned_at),
+        )
+    newest = sorted(out.values(), key=lambda c: (c.started_at or c.completed_at or _EPOCH, c.token), reverse=True)
+    return newest[:CHECKOUTS_CAP]
+
+
 def join(a: Customer, b: Customer, ctx: FoldContext) -> Customer:
     """The customer that knows everything `a` and `b` know; `a`'s id and header are kept."""
     pa, pb = a.profile, b.profile
@@ -331,6 +366,7 @@ def join(a: Customer, b: Customer, ctx: FoldContext) -> Customer:
         bookings=_join_bookings(pa.bookings, pb.bookings),
         purchases=_join_purchases(pa.purchases, pb.purchases),
         ratings=_join_ratings(pa.ratings, pb.ratings, times, ta, tb),
+        checkouts=_join_checkouts(pa.checkouts, pb.checkouts),
         field_times=times,
     )
     joined = Customer(
@@ -408,6 +444,14 @@ def derive_membership(terms: list[MembershipTerm], now: datetime) -> Membership:
     return membership
 
 
+def abandon_due(checkout: Checkout, routing: RoutingConfig) -> datetime | None:
+    """When a started checkout with no order will count as abandoned (what the sweep waits for); None if it
+    never will or already does."""
+    if checkout.started_at is None or checkout.completed_at is not None or checkout.abandoned_at is not None:
+        return None
+    return checkout.started_at + routing.abandon_after(checkout.touchpoint)
+
+
 def derive(customer: Customer, ctx: FoldContext) -> Customer:
     """Recompute every derived field from the stored facts (also what the time-driven sweep calls)."""
     from journeysync.profile.journeys import positions
@@ -422,6 +466,15 @@ def derive(customer: Customer, ctx: FoldContext) -> Customer:
     latest = p.last_survey.sentiment if p.last_survey else None
     p.at_risk = detractors >= ctx.config.routing.at_risk_after_detractors and latest != "promoter"
     p.vip = latest == "promoter" or (any(r.sentiment == "promoter" for r in p.ratings) and not p.at_risk)
+    for checkout in p.checkouts:
+        if checkout.started_at is None:
+            continue
+        due = checkout.started_at + ctx.config.routing.abandon_after(checkout.touchpoint)
+        if checkout.completed_at is not None and checkout.completed_at <= due:
+            checkout.abandoned_at = None  # the order came in time: it never was abandoned, whatever arrived first
+        elif due <= ctx.now:
+            checkout.abandoned_at = due  # (kept if the order comes later: a recovered checkout)
+    p.abandoned_checkout = any(c.abandoned for c in p.checkouts)
     customer.journeys = positions(customer, ctx)
     return customer
 

@@ -157,6 +157,9 @@ def _due(customer: Any, config: AppConfig, now: datetime) -> bool:
                 thresholds.append(customer.profile.last_visit_at + days)
     if until:
         thresholds.append(until)  # membership status flips to expired
+    from journeysync.profile.fold import abandon_due
+
+    thresholds += [due for c in customer.profile.checkouts if (due := abandon_due(c, config.routing))]
     return any(since < t <= now for t in thresholds)
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeysync.errors import RetriableError
-from journeysync.models.changes import BUS_SOURCE, DETAIL_TYPE, Cause, ProfileChanged, snapshot
+from journeysync.models.changes import BUS_SOURCE, DETAIL_TYPE, Cause, ProfileChanged, StageEntry, snapshot
 from journeysync.models.customer import Customer
 from journeysync.models.events import CustomerEvent
 
@@ -41,6 +41,21 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list
     return sorted(k for k in set(a) | set(b) if k not in _IGNORED and a.get(k) != b.get(k))
 
 
+def stages_entered(before: Customer | None, after: Customer) -> list[StageEntry]:
+    """Stage visits in `after` that `before` did not have (a visit is its journey, stage and entry time)."""
+    seen = {
+        (name, visit.stage, visit.entered_at)
+        for name, position in (before.journeys.items() if before is not None else ())
+        for visit in position.history
+    }
+    return [
+        StageEntry(journey=name, stage=visit.stage, entered_at=visit.entered_at, left_at=visit.left_at)
+        for name, position in after.journeys.items()
+        for visit in position.history
+        if (name, visit.stage, visit.entered_at) not in seen
+    ]
+
+
 def profile_changed(
     before: Customer | None,
     after: Customer,
@@ -58,6 +73,7 @@ def profile_changed(
         causes=[Cause(id=e.id, type=e.type, source=e.source) for e in causes],
         before=before_doc,
         after=after_doc,
+        entered=[] if forgotten else stages_entered(before, after),
         forgotten=forgotten,
         merged_into=after.header.merged_into,
     )

@@ -1,11 +1,13 @@
-"""Shopify (online shop): paid orders, cancellations, refunds and customer profiles.
+"""Shopify (online shop): paid orders, cancellations, refunds, customer profiles and started checkouts.
 
 Signature: `X-Shopify-Hmac-Sha256` = base64 HMAC-SHA256 of the raw body with the app's client
 secret; the topic is in `X-Shopify-Topic`. Dedupe on `X-Shopify-Event-Id` (one per merchant
 action) and fall back to `X-Shopify-Webhook-Id` (per delivery) for older API versions.
 `orders/create` is not a sale (payment may still fail): only `orders/paid` is. A refund's
 payload names the order but not the customer, so `refunds/create` becomes a `shopify.refund`
-enrichment that reads the order for the buyer's identity.
+enrichment that reads the order for the buyer's identity. `checkouts/create` is a started
+checkout (`checkout.started`); the paid order that completes it names it in `checkout_token`,
+and one that never comes makes the checkout abandoned (profile fold, scheduled sweep).
 
 Consent: Shopify's "accepts marketing" flags are often a pre-ticked checkbox or a merchant
 import, so they are never an explicit opt-in; only `email_marketing_consent` with
@@ -21,11 +23,13 @@ from urllib.parse import quote
 from journeysync.config.catalogue import Catalogue
 from journeysync.errors import BadInputError, FatalError
 from journeysync.models.events import (
+    CheckoutStarted,
     ConsentChanged,
     CustomerEvent,
     CustomerUpdated,
     IdentityKeys,
     MembershipCancelled,
+    PurchaseCompleted,
     TicketCancelled,
 )
 from journeysync.vendors._common import (
@@ -121,6 +125,8 @@ class ShopifyAdapter(VendorAdapter):
                 event_type=topic,
                 ignored=None if events else "no membership or ticket in the cancelled order",
             )
+        if topic == "checkouts/create":
+            return self._checkout(doc, delivery, topic, ctx)
         if topic == "refunds/create":
             return self._refund(doc, delivery, topic, request.received_at)
         if topic in ("customers/create", "customers/update"):
@@ -151,6 +157,10 @@ class ShopifyAdapter(VendorAdapter):
             sales=_sales(doc, "line_items", currency),
             channel="online",
         )
+        checkout = opt_str(doc, "checkout_token")
+        if checkout:  # the order completes that checkout: it is never followed up as abandoned
+            events = [e.model_copy(update={"data": e.data.model_copy(update={"checkout_token": checkout})})
+                      if isinstance(e.data, PurchaseCompleted) else e for e in events]
         if doc.get("buyer_accepts_marketing") is True and ident.emails:
             consent = ConsentChanged(status="subscribed", explicit=False, reason="shopify checkout accepts marketing")
             events.append(
@@ -165,6 +175,29 @@ class ShopifyAdapter(VendorAdapter):
                 )
             )
         return events
+
+    def _checkout(self, doc: dict[str, Any], delivery: str, topic: str, ctx: ParseContext) -> Parsed:
+        """A checkout started: who, which cart (its size, not its lines), where to finish it. Without an email
+        or a customer there is nobody to follow up, so it is acknowledged and left out."""
+        token = text(doc, "token", "token")
+        ident = _buyer(doc, ctx.catalogue.default_region)
+        if ident.is_empty:
+            return Parsed(vendor_event_id=delivery, ignored="a checkout with no email or customer", event_type=topic)
+        currency = opt_str(doc, "currency")
+        total = (money(minor_units(doc.get("total_price"), currency, "total_price"), currency, "total_price")
+                 if currency and doc.get("total_price") is not None else None)
+        url = opt_str(doc, "abandoned_checkout_url")
+        data = model(CheckoutStarted, "checkout", checkout_token=token, lines=len(opt_list(doc, "line_items", "line_items")),
+                     total=total, recover_url=url if url and url.startswith("https://") and len(url) <= 2048 else None)
+        time = first_time(doc, ("created_at", "updated_at"), "")
+        key = f"checkout:{token}"
+        events = [event(source=self.name, key=key, part="started", delivery_id=delivery, time=time, data=data,
+                        ident=ident)]
+        if doc.get("buyer_accepts_marketing") is True and ident.emails:  # as for a paid order: never explicit
+            consent = ConsentChanged(status="subscribed", explicit=False, reason="shopify checkout accepts marketing")
+            events.append(event(source=self.name, key=key, part="consent", delivery_id=delivery, time=time,
+                                data=consent, ident=ident))
+        return Parsed(vendor_event_id=delivery, events=events, event_type=topic)
 
     def _refund(self, doc: dict[str, Any], delivery: str, topic: str, received: datetime) -> Parsed:
         refund_id = text(doc, "id", "id")
@@ -256,8 +289,10 @@ class ShopifyAdapter(VendorAdapter):
 def _topic_matches_body(topic: str, doc: dict[str, Any]) -> None:
     """Refuse a topic the body contradicts: Shopify's HMAC covers the body only, so anyone holding one
     signed delivery can re-post it under another `X-Shopify-Topic` (a paid order as a cancellation)."""
-    is_order = "line_items" in doc and "refund_line_items" not in doc
+    is_checkout = _is_checkout(doc)
+    is_order = "line_items" in doc and "refund_line_items" not in doc and not is_checkout
     contradiction = {
+        "checkouts/create": not is_checkout,
         "orders/paid": not is_order or bool(doc.get("cancelled_at")) or opt_str(doc, "financial_status") in _UNPAID,
         "orders/cancelled": not is_order or not doc.get("cancelled_at"),
         "refunds/create": "refund_line_items" not in doc,
@@ -269,6 +304,11 @@ def _topic_matches_body(topic: str, doc: dict[str, Any]) -> None:
 
 
 _UNPAID = ("pending", "authorized")
+
+
+def _is_checkout(doc: dict[str, Any]) -> bool:
+    """A checkout has a recovery URL and none of an order's money state."""
+    return "abandoned_checkout_url" in doc and "financial_status" not in doc
 
 
 def _topic_of(body: bytes) -> str:
@@ -283,6 +323,8 @@ def _topic_of(body: bytes) -> str:
         return "orders/paid"
     if "refund_line_items" in doc:
         return "refunds/create"
+    if _is_checkout(doc):
+        return "checkouts/create"
     if "line_items" in doc:
         if doc.get("cancelled_at"):
             return "orders/cancelled"

@@ -21,6 +21,11 @@ def stage_item_id(customer_id: str, journey: str, stage: str, entered_at: str) -
     return uuid.uuid5(_NAMESPACE, f"{customer_id}|{journey}|{stage}|{entered_at}").hex[:24]
 
 
+def checkout_item_id(customer_id: str, token: str) -> str:
+    """One abandoned item per checkout, whatever the redeliveries and sweeps."""
+    return uuid.uuid5(_NAMESPACE, f"{customer_id}|checkout|{token}").hex[:24]
+
+
 class WorkItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

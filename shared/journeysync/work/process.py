@@ -1,4 +1,4 @@
-"""ProfileChanged → stage_action work items created (stored, then the team is emailed) or closed.
+"""ProfileChanged → stage_action and abandoned work items created (stored, then the team is emailed) or closed.
 
 An item is stored before the email goes; a failed email fails the record, and the redelivery finds
 the stored item not yet `notified` and sends it then — at least once, never lost.
@@ -14,10 +14,11 @@ from typing import Any
 from journeysync.config.journeys import JourneysConfig
 from journeysync.config.routing import RoutingConfig
 from journeysync.models.changes import ProfileChanged
+from journeysync.work.abandoned import ORDER_ARRIVED, plan_abandoned
 from journeysync.work.changes import read_change
 from journeysync.work.model import WorkItem
 from journeysync.work.notify import render
-from journeysync.work.stages import plan_stage_actions
+from journeysync.work.stages import MOVED_ON, plan_stage_actions
 from journeysync.work.store import WorkItemStore
 
 
@@ -60,15 +61,18 @@ def process_change(change: ProfileChanged, deps: WorkDeps, now: datetime) -> Wor
     report = WorkReport()
     view = read_change(change)
     existing = deps.store.customer_items(change.customer_id)
-    plan = plan_stage_actions(view, deps.journeys, existing, now)
-    fresh = [item for item in plan.create if deps.store.create(item)]
+    stages = plan_stage_actions(view, deps.journeys, existing, now)
+    abandoned = plan_abandoned(view, deps.routing, existing, now)
+    fresh = [item for item in [*stages.create, *abandoned.create] if deps.store.create(item)]
     report.created = len(fresh)
     report.item_ids += [item.id for item in fresh]
-    pending = [i for i in existing if i.kind == "stage_action" and not i.notified and i.status == "open"]
-    for item in [*fresh, *pending]:
+    pending = [i for i in existing if i.kind in ("stage_action", "abandoned") and not i.notified and i.status == "open"]
+    for item in [*(i for i in fresh if i.status == "open"), *pending]:
         report.notified += int(_notify(deps, item))
-    for item in plan.close:
-        closed = item.model_copy(update={"status": "closed", "closed_at": now, "close_reason": "member moved on"})
+    closing = [(i, MOVED_ON) for i in stages.close] + [(i, ORDER_ARRIVED if view.live else MOVED_ON)
+                                                      for i in abandoned.close]
+    for item, reason in closing:
+        closed = item.model_copy(update={"status": "closed", "closed_at": now, "close_reason": reason})
         if deps.store.move(closed, item.status):
             report.closed += 1
             report.item_ids.append(item.id)
