@@ -87,13 +87,22 @@ class _Meter:
         self.patterns = profile_changed_rules()
         self.final = final_sizes or {}
         self.known: dict[tuple[str, str], int] = {}
+        self.failed_wru = 0.0
 
     def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any], function: str = "") -> None:
+        """Price one call; a refused one (its result is {"Error": …}) is billed as if it had succeeded,
+        as AWS bills a failed conditional write, but changes nothing the meter knows of the table."""
         with self._lock:
             self.calls[f"{service}:{op}"] += 1
-            for line, amount in self._price(service, op, params, result).items():
+            refused = "Error" in result
+            known = dict(self.known) if refused else None
+            for line, amount in self._price(service, op, params, {} if refused else result).items():
                 self.lines[line] += amount
                 self.by_function[function][line] += amount
+                if refused and line == "dynamodb-wru":
+                    self.failed_wru += amount
+            if known is not None:
+                self.known = known
 
     def _written(self, item: dict[str, Any]) -> int:
         size = _size(item)
@@ -232,6 +241,7 @@ def run() -> list[tuple[str, float, str]]:
     rows += [(f"billed per event: {line}", n, "units") for line, n in sorted(per_event.items())]
     rows += [("AWS requests per event (functions + SQS polling)", requests / events, "requests")]
     rows += [(f"cost per 1M events: {line}", usd, "USD") for line, usd in cost.items() if usd]
+    rows += [("failed conditional write units per event (billed, in the WRU above)", meter.failed_wru / events, "WRU")]
     rows += [("log bytes ingested per event (functions, platform lines, API access log)", log_bytes / events, "bytes")]
     rows += [("emails sent per event (not in the total: the organisation's choice)", emails, "emails")]
     by_function = Counter(i.function for i in invocations)

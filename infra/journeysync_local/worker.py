@@ -178,8 +178,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def _count_aws_calls(calls: Counter[str], log: list[dict[str, Any]] | None) -> None:
-    """Count this worker's AWS API calls per invocation; with `log`, keep each call's parameters and reply too
-    (what the cost bench prices)."""
+    """Count this worker's AWS API calls per invocation; with `log`, keep each call's parameters and reply
+    (or error) too: what the cost bench prices, refused calls included, since AWS bills them."""
     from botocore.client import BaseClient
 
     original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private botocore hook, typed as Any
@@ -187,7 +187,14 @@ def _count_aws_calls(calls: Counter[str], log: list[dict[str, Any]] | None) -> N
     def counted(client: Any, operation: str, params: Any) -> Any:
         service = client.meta.service_model.service_name
         calls[f"{service}:{operation}"] += 1
-        result = original(client, operation, params)
+        try:
+            result = original(client, operation, params)
+        except Exception as exc:  # a refused call is billed too (a failed conditional write, an S3 412)
+            if log is not None:
+                error = (getattr(exc, "response", None) or {}).get("Error") or {"Code": type(exc).__name__}
+                log.append(_json_safe({"service": service, "op": operation, "params": params,
+                                       "result": {"Error": error}}))
+            raise
         if log is not None:
             log.append(_json_safe({"service": service, "op": operation, "params": params, "result": result}))
         return result
