@@ -18,6 +18,7 @@ Other hops add their own prefixes (see each module's docstring); GSI1
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from journeysync.identity import IdentityKey
 
@@ -41,3 +42,19 @@ class TableKeys:
     @staticmethod
     def audit_sk(at: datetime, audit_id: str) -> str:
         return f"A#{at.isoformat()}#{audit_id}"
+
+
+def put_new(table: str, item: dict[str, Any]) -> dict[str, Any]:
+    """PutItem that only creates: ConditionalCheckFailed if an item with this key exists (a redelivery)."""
+    return {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+
+
+def put_if_status(table: str, item: dict[str, Any], expected: str) -> dict[str, Any]:
+    """PutItem over the stored item only while its `status` is still `expected`: one writer per transition."""
+    return {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "#st = :expected",
+        "ExpressionAttributeNames": {"#st": "status"},
+        "ExpressionAttributeValues": {":expected": {"S": expected}},
+    }

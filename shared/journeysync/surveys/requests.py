@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from journeysync.store.table import TableKeys
+from journeysync.store.table import TableKeys, put_if_status, put_new
 from journeysync.surveys.model import Survey, SurveyStatus
 
 SURVEY_PREFIX = "SU#"
@@ -65,18 +65,12 @@ def survey_from_item(item: dict[str, Any]) -> Survey:
 
 def plan(table: str, survey: Survey) -> dict[str, Any]:
     """Store a new survey; fails (ConditionalCheckFailed) if this touchpoint event already has one."""
-    return {"TableName": table, "Item": survey_item(survey), "ConditionExpression": "attribute_not_exists(pk)"}
+    return put_new(table, survey_item(survey))
 
 
 def replace(table: str, survey: Survey, expected: SurveyStatus) -> dict[str, Any]:
     """Write `survey` over the stored one if that is still in status `expected` (one writer per transition)."""
-    return {
-        "TableName": table,
-        "Item": survey_item(survey),
-        "ConditionExpression": "#st = :expected",
-        "ExpressionAttributeNames": {"#st": "status"},
-        "ExpressionAttributeValues": {":expected": _s(expected)},
-    }
+    return put_if_status(table, survey_item(survey), expected)
 
 
 def get_cap(table: str, customer_id: str) -> dict[str, Any]:

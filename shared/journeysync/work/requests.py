@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from journeysync.store.table import TableKeys
+from journeysync.store.table import TableKeys, put_if_status, put_new
 from journeysync.work.model import WorkItem, WorkStatus
 
 PREFIX = "WI#"
@@ -41,17 +41,11 @@ def item_from(raw: dict[str, Any]) -> WorkItem:
 
 
 def create(table: str, item: WorkItem) -> dict[str, Any]:
-    return {"TableName": table, "Item": work_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
+    return put_new(table, work_item(item))
 
 
 def replace(table: str, item: WorkItem, expected: WorkStatus) -> dict[str, Any]:
-    return {
-        "TableName": table,
-        "Item": work_item(item),
-        "ConditionExpression": "#st = :expected",
-        "ExpressionAttributeNames": {"#st": "status"},
-        "ExpressionAttributeValues": {":expected": _s(expected)},
-    }
+    return put_if_status(table, work_item(item), expected)
 
 
 def query_customer(table: str, customer_id: str) -> dict[str, Any]:
