@@ -91,9 +91,12 @@ $(CHROMIUM):
 	@echo "==> installing Debian's chromium for the headless browser tests"
 	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# two pytest workers per core: the e2e tests spend about half their time waiting on the local stack's queues
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
+
 test: lint typecheck cfn-lint imports $(CHROMIUM)
-	@echo "==> pytest"
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	@echo "==> pytest ($(TEST_WORKERS) workers)"
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -q
 
 demo: $(RUN_STAMP)
 	@echo "==> journeysync demo (a day of the Riverside Museum through the local stack)"
