@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from journeysync.config.loader import AppConfig, load_config
 from journeysync.models import (
+    CheckoutStarted,
     ConsentChanged,
     Customer,
     CustomerEvent,
@@ -161,8 +163,9 @@ def test_item_size_follows_dynamodbs_rule_names_plus_values() -> None:
 
 
 def _heavy_member_years(years: int) -> list[list[CustomerEvent]]:
-    """Monthly batches of an engaged member: 3 booked visits, a shop purchase, a rating with a long
-    comment; a yearly renewal, an email change and a consent change every year."""
+    """Monthly batches of an engaged member: 3 booked visits, an online shop purchase through a checkout
+    and a checkout left without an order, a rating with a long comment; a yearly renewal, an email change
+    and a consent change every year."""
     start = datetime(2020, 1, 6, 10, tzinfo=UTC)
     ident = IdentityKeys(emails=["heavy.member@example.com"], phones=["+447911123456"], external={"square": "SQ1"})
     months: list[list[CustomerEvent]] = []
@@ -180,9 +183,13 @@ def _heavy_member_years(years: int) -> list[list[CustomerEvent]]:
             ref, order = f"exhibition-{month}-{visit}-long-reference-name", f"order-{month}-{visit}"
             batch.append(ev(TicketBooked(order_id=order, event_ref=ref, event_name="A " * 40), at + timedelta(days=visit)))
             batch.append(ev(TicketCheckedIn(order_id=order, event_ref=ref), at + timedelta(days=visit, hours=2)))
+        for token, hours in ((f"checkout-{month}-bought-a-long-token-value", 1), (f"checkout-{month}-left", 0)):
+            batch.append(ev(CheckoutStarted(checkout_token=token, lines=3, total=Money(amount=4599, currency="GBP")),
+                            at + timedelta(days=4, hours=hours)))
         batch.append(ev(PurchaseCompleted(order_id=f"shop-{month}", total=Money(amount=4599, currency="GBP"),
                                           items=(LineItem(title="A very long gift shop product title " * 3),),
-                                          category="retail"), at + timedelta(days=4)))
+                                          category="retail", checkout_token=f"checkout-{month}-bought-a-long-token-value"),
+                        at + timedelta(days=4, hours=2)))
         batch.append(ev(SurveyResponded(response_id=f"resp-{month}", scale="nps", score=month % 11,
                                         comment="x" * 500), at + timedelta(days=5)))
         if month % 12 == 0:
@@ -208,7 +215,7 @@ def test_ten_years_of_a_heavy_member_keep_every_item_within_its_budget(config: A
     over = {k: (size, layout.ITEM_BUDGET[k]) for k, size in largest.items() if size > layout.ITEM_BUDGET[k]}
     assert not over, f"items over budget (size, budget): {over}"
     assert largest["P"] <= 1024  # one write unit for every profile write, in year ten as on day one
-    assert set(largest) >= {"P", "E#B", "E#O", "E#R", "F#M", "F#C", "F#H", "T"}
+    assert set(largest) >= {"P", "E#B", "E#O", "E#K", "E#R", "F#M", "F#C", "F#H", "T"}
 
 
 def test_the_write_cost_of_a_months_batch_stops_growing_with_history(config: AppConfig) -> None:
@@ -225,3 +232,43 @@ def test_the_write_cost_of_a_months_batch_stops_growing_with_history(config: App
     first_year, fifth_year, tenth_year = (sum(units[y * 12 + 1 : y * 12 + 12]) / 11 for y in (0, 4, 9))
     assert tenth_year <= fifth_year * 1.05
     assert tenth_year <= first_year * 1.2
+
+
+def test_a_shoppers_checkouts_are_facts_so_the_hot_item_stays_one_write_unit(config: AppConfig) -> None:
+    """Twenty checkouts (the fold's cap), each with the longest recover URL an event accepts, leave `P` as
+    small as it was without them, and every checkout item within its budget; the store reads them back."""
+    ident = IdentityKeys(emails=["shopper@example.com"])
+    ctx = FoldContext(config, now=T0 + timedelta(days=60))
+    customer = new_customer("c-shop", ctx)
+    bare = layout.item_size(layout.customer_items(customer)["P"])
+    for n in range(25):
+        data = CheckoutStarted(checkout_token=f"tok-{n}", recover_url="https://shop.example/" + "r" * 2000)
+        event = CustomerEvent.create(source="shopify", vendor_event_id=f"k{n}", time=T0 + timedelta(hours=n),
+                                     identity=ident, data=data)
+        customer = apply_event(customer, event, ctx)
+    items = layout.customer_items(customer)
+    checkouts = [sk for sk in items if sk.startswith("E#K#")]
+    assert len(checkouts) == len(customer.profile.checkouts) == 20
+    assert layout.item_size(items["P"]) <= bare + 200 < 1024  # the abandoned flag and a few field times, no list
+    layout.check_budget(customer)
+    back = layout.customer_from_items("c-shop", items.values())
+    assert back is not None and back.profile.checkouts == customer.profile.checkouts
+    assert back.profile.abandoned_checkout == customer.profile.abandoned_checkout is True
+
+
+def test_checkouts_a_hot_item_still_holds_read_back_and_move_to_facts_on_the_next_write(config: AppConfig) -> None:
+    ident = IdentityKeys(emails=["shopper@example.com"])
+    ctx = FoldContext(config, now=T0 + timedelta(days=1))
+    event = CustomerEvent.create(source="shopify", vendor_event_id="k1", time=T0, identity=ident,
+                                 data=CheckoutStarted(checkout_token="tok-1"))
+    customer = apply_event(new_customer("c-old", ctx), event, ctx)
+    items = layout.customer_items(customer)
+    # the hot item as the previous layout wrote it: the checkouts inside `P`, no E#K item
+    p = items["P"]
+    hot = json.loads(p["h"]["S"])
+    hot["~p"]["checkouts"] = [c.model_dump(mode="json", exclude_defaults=True) for c in customer.profile.checkouts]
+    legacy = {"P": {**p, "h": {"S": json.dumps(hot)}}}
+    back = layout.customer_from_items("c-old", legacy.values())
+    assert back is not None and back.profile.checkouts == customer.profile.checkouts
+    puts, _, _ = layout.changes(legacy, layout.customer_items(back))
+    assert [i["sk"]["S"][:4] for i in puts] == ["E#K#"]

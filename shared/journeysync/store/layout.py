@@ -14,6 +14,7 @@ Here a customer is split so that an event rewrites only what it changed:
 | booking            | `E#B#<time>#<event ref>#<order id>` | one `Booking` (status is a lattice)          |
 | purchase           | `E#O#<time>#<order id>`             | one `PurchaseSummary`                        |
 | rating             | `E#R#<time>#<response id>`          | one `RatingSummary` and its field times      |
+| checkout           | `E#K#<time>#<checkout token>`       | one `Checkout` (started, ordered, abandoned) |
 | journey history    | `F#H#<journey>`                     | the position's stage visits                  |
 | timeline           | `T#<time>#<event id>`               | compact event (`journeysync.store.timeline`) |
 |                    |                                     | and the journey entry facts it made          |
@@ -22,7 +23,7 @@ Journey entry facts (`j|<journey>|<stage>|<event id>` → event time) ride on th
 item of their event, which is written once per event anyway; `P` keeps the sort key of the
 oldest entry the fold still keeps (`jw`), so a reader queries only that window.
 
-The fold keeps only the newest bookings, purchases and ratings (`LISTED` caps). Those facts
+The fold keeps only the newest bookings, purchases, ratings and checkouts (`LISTED` caps). Those facts
 sort by time (`E#<kind>#<time>#<natural key>`), so when the fold drops the oldest one the
 writer leaves it in place instead of paying a delete for every new fact: `P` marks the kind
 as overflowing (`ov`) and readers Query it newest first with the cap as Limit. A fact whose
@@ -52,6 +53,7 @@ from pydantic import TypeAdapter
 from journeysync.consent import ledger_order
 from journeysync.models.customer import (
     Booking,
+    Checkout,
     ConsentRecord,
     Customer,
     MembershipTerm,
@@ -66,8 +68,9 @@ Item = dict[str, Any]
 
 FACT_PREFIX = "F#"
 LISTED_PREFIX = "E#"
-LISTED = {"B": 100, "O": 50, "R": 20}
-"""Kinds the fold caps (journeysync.profile.fold BOOKINGS_CAP, PURCHASES_CAP, RATINGS_CAP), newest kept."""
+LISTED = {"B": 100, "O": 50, "R": 20, "K": 20}
+"""Kinds the fold caps (journeysync.profile.fold BOOKINGS_CAP, PURCHASES_CAP, RATINGS_CAP, CHECKOUTS_CAP),
+newest kept."""
 ENTRY_PREFIX = "j|"  # journey entry facts in profile.field_times (journeysync.profile.journeys)
 RATING_TIME_PREFIX = "rating."
 ENTRIES_CAP = 40  # newest entry facts kept per journey (journeysync.profile.journeys.ENTRIES_CAP)
@@ -78,6 +81,7 @@ ITEM_BUDGET = {
     "F#C": 400,
     "E#B": 400,
     "E#O": 400,
+    "E#K": 2560,  # a checkout with the longest recover URL an event may carry (URL_BYTES); typically ~250
     "E#R": 1024,  # a rating with its comment (comments are capped upstream at 500 characters)
     "F#H": 4096,  # 30 stage visits; rewritten only when the stage changes
     "T": 512,  # compact timeline entry
@@ -92,6 +96,7 @@ _HOT_EXCLUDE: dict[str, Any] = {
         "bookings": True,
         "purchases": True,
         "ratings": True,
+        "checkouts": True,
         "last_survey": True,
         "field_times": True,
     },
@@ -110,7 +115,8 @@ _SHORT = {
         "event_date": "ed", "amount": "am", "currency": "cu", "category": "cg", "title": "ti",
         "response_id": "ri", "scale": "sc", "score": "sr", "sentiment": "se", "touchpoint": "tp",
         "location": "lo", "comment": "cm", "permalink": "pl", "event_id": "ei", "kind": "k",
-        "term_months": "tm", "refunded": "rf", "explicit": "ex", "left_at": "la",
+        "term_months": "tm", "refunded": "rf", "explicit": "ex", "left_at": "la", "token": "tk",
+        "started_at": "sa", "completed_at": "cpa", "abandoned_at": "aa", "recover_url": "ru",
     }.items()
 }
 _LONG = {short: name for name, short in _SHORT.items()}
@@ -203,6 +209,11 @@ def _at(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _checkout_time(checkout: Checkout) -> datetime:
+    """What a checkout sorts by, as the fold orders them: its start, else its order (the start may come later)."""
+    return checkout.started_at or checkout.completed_at or datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def listed_key(sk: str) -> str:
     """The natural key part of a listed fact's sort key (`E#B#<time>#ref#order` → `B#ref#order`)."""
     _, kind, _, rest = sk.split("#", 3)
@@ -246,6 +257,8 @@ def customer_items(customer: Customer, overflow: Iterable[str] = ()) -> dict[str
         add(f"E#B#{_at(booking.at)}#{booking.event_ref}#{booking.order_id}", _doc(booking))
     for purchase in profile.purchases:
         add(f"E#O#{_at(purchase.at)}#{purchase.order_id}", _doc(purchase))
+    for checkout in profile.checkouts:
+        add(f"E#K#{_at(_checkout_time(checkout))}#{checkout.token}", _doc(checkout))
     for rating in profile.ratings:
         prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
         rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in times.items() if k.startswith(prefix)}
@@ -388,6 +401,11 @@ def customer_from_items(
         (PurchaseSummary.model_validate(_undoc(d)) for d in facts.get("E#O", [])),
         key=lambda x: (x.at, x.order_id), reverse=True,
     )
+    if "E#K" in facts or "checkouts" not in profile:  # a `P` written before checkouts were facts holds them itself
+        profile["checkouts"] = sorted(
+            (Checkout.model_validate(_undoc(d)) for d in facts.get("E#K", [])),
+            key=lambda c: (_checkout_time(c), c.token), reverse=True,
+        )
     ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)
     profile["ratings"] = ratings
     profile["last_survey"] = ratings[0] if ratings else None
