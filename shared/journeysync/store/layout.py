@@ -245,30 +245,32 @@ def customer_items(customer: Customer, overflow: Iterable[str] = ()) -> dict[str
     if customer.header.merged_into:
         p["merged_into"] = _s(customer.header.merged_into)
     items: dict[str, Item] = {TableKeys.PROFILE_SK: p}
+    items.update((sk, _fact(pk, sk, doc)) for sk, doc in _fact_docs(customer))
+    p["h"] = _s(_compact({**json.loads(p["h"]["S"]), "fd": state_digest(items, customer)}))
+    return items
 
-    def add(sk: str, doc: str) -> None:
-        items[sk] = _fact(pk, sk, doc)
 
+def _fact_docs(customer: Customer) -> Iterable[tuple[str, str]]:
+    """(sort key, document) of every fact item of the customer."""
+    profile = customer.profile
     for term in profile.membership.terms:
-        add(f"F#M#{term.event_id}", _doc(term))
+        yield f"F#M#{term.event_id}", _doc(term)
     for record in profile.email_consent.ledger:
-        add(_consent_sk(record), _doc(record))
+        yield _consent_sk(record), _doc(record)
     for booking in profile.bookings:
-        add(f"E#B#{_at(booking.at)}#{booking.event_ref}#{booking.order_id}", _doc(booking))
+        yield f"E#B#{_at(booking.at)}#{booking.event_ref}#{booking.order_id}", _doc(booking)
     for purchase in profile.purchases:
-        add(f"E#O#{_at(purchase.at)}#{purchase.order_id}", _doc(purchase))
+        yield f"E#O#{_at(purchase.at)}#{purchase.order_id}", _doc(purchase)
     for checkout in profile.checkouts:
-        add(f"E#K#{_at(_checkout_time(checkout))}#{checkout.token}", _doc(checkout))
+        yield f"E#K#{_at(_checkout_time(checkout))}#{checkout.token}", _doc(checkout)
     for rating in profile.ratings:
         prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
-        rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in times.items() if k.startswith(prefix)}
-        add(f"E#R#{_at(rating.at)}#{rating.response_id}", _compact({"r": json.loads(_doc(rating)), "t": _shorten(rtimes)}))
+        rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in profile.field_times.items() if k.startswith(prefix)}
+        yield f"E#R#{_at(rating.at)}#{rating.response_id}", _compact({"r": json.loads(_doc(rating)), "t": _shorten(rtimes)})
     for name, position in customer.journeys.items():
         if position.history:
             history = _HISTORY.dump_python(position.history, mode="json", exclude_defaults=True)
-            add(f"F#H#{name}", _compact(_shorten(history)))
-    p["h"] = _s(_compact({**json.loads(p["h"]["S"]), "fd": state_digest(items, customer)}))
-    return items
+            yield f"F#H#{name}", _compact(_shorten(history))
 
 
 def check_budget(customer: Customer) -> None:
@@ -393,6 +395,19 @@ def customer_from_items(
     consent["ledger"] = sorted(
         (ConsentRecord.model_validate(_undoc(d)) for d in facts.get("F#C", [])), key=ledger_order
     )
+    _listed_facts(profile, facts)
+    ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)
+    profile["ratings"] = ratings
+    profile["last_survey"] = ratings[0] if ratings else None
+    profile["field_times"] = times
+    for name, position in hot.get("journeys", {}).items():
+        position["history"] = histories.get(name, [])
+        position["journey"] = name
+    return Customer.model_validate({**hot, "customer_id": customer_id, "header": header})
+
+
+def _listed_facts(profile: dict[str, Any], facts: Mapping[str, list[str]]) -> None:
+    """Bookings, purchases and checkouts of the listed fact documents, newest first, into `profile`."""
     profile["bookings"] = sorted(
         (Booking.model_validate(_undoc(d)) for d in facts.get("E#B", [])),
         key=lambda x: (x.at, x.event_ref, x.order_id), reverse=True,
@@ -406,14 +421,6 @@ def customer_from_items(
             (Checkout.model_validate(_undoc(d)) for d in facts.get("E#K", [])),
             key=lambda c: (_checkout_time(c), c.token), reverse=True,
         )
-    ratings.sort(key=lambda r: (r.at, r.response_id), reverse=True)
-    profile["ratings"] = ratings
-    profile["last_survey"] = ratings[0] if ratings else None
-    profile["field_times"] = times
-    for name, position in hot.get("journeys", {}).items():
-        position["history"] = histories.get(name, [])
-        position["journey"] = name
-    return Customer.model_validate({**hot, "customer_id": customer_id, "header": header})
 
 
 def _entry_sk(key: str, at: datetime) -> str:
