@@ -20,6 +20,7 @@ from journeysync_local.demo.play import DemoRun
 
 from bench.prices import cost_per_million
 from journeysync.store.budget import item_size
+from journeysync.store.layout import kind_of
 
 SQS_TRIGGERED = {"PosToCrmFunction": "sqs-fifo"}  # every other queue consumer reads a standard queue
 RESULTS: dict[str, Any] = {}
@@ -88,6 +89,7 @@ class _Meter:
         self.final = final_sizes or {}
         self.known: dict[tuple[str, str], int] = {}
         self.failed_wru = 0.0
+        self.wru_by_kind: Counter[str] = Counter()  # write units by the kind of item written (P, T, E#B, K, ...)
 
     def record(self, service: str, op: str, params: dict[str, Any], result: dict[str, Any], function: str = "") -> None:
         """Price one call; a refused one (its result is {"Error": …}) is billed as if it had succeeded,
@@ -104,20 +106,26 @@ class _Meter:
             if known is not None:
                 self.known = known
 
+    def _units(self, key: tuple[str, str], size: int) -> int:
+        units = max(1, math.ceil(size / 1024))
+        pk, sk = key
+        self.wru_by_kind[kind_of(sk) if pk.startswith("C#") else pk.split("#", 1)[0] + "#"] += units
+        return units
+
     def _written(self, item: dict[str, Any]) -> int:
         size = _size(item)
         self.known[_key(item)] = size
-        return max(1, math.ceil(size / 1024))
+        return self._units(_key(item), size)
 
     def _rewritten(self, key: dict[str, Any], sent: dict[str, Any]) -> int:
         k = _key(key)
         size = max(self.known.get(k, 0), self.final.get(k, 0), _size({**key, **sent}))
         self.known[k] = max(self.final.get(k, 0), _size({**key, **sent}))
-        return max(1, math.ceil(size / 1024))
+        return self._units(k, size)
 
     def _deleted(self, key: dict[str, Any]) -> int:
         size = self.known.pop(_key(key), 0) or _size(key)
-        return max(1, math.ceil(size / 1024))
+        return self._units(_key(key), size)
 
     def _write_units(self, op: str, params: dict[str, Any]) -> int | None:
         """Write units of one DynamoDB write request (None: not a write)."""
@@ -244,6 +252,8 @@ def run() -> list[tuple[str, float, str]]:
     rows += [("failed conditional write units per event (billed, in the WRU above)", meter.failed_wru / events, "WRU")]
     rows += [("log bytes ingested per event (functions, platform lines, API access log)", log_bytes / events, "bytes")]
     rows += [("emails sent per event (not in the total: the organisation's choice)", emails, "emails")]
+    rows += [(f"DynamoDB write units per event: {kind} items", units / events, "WRU")
+             for kind, units in sorted(meter.wru_by_kind.items(), key=lambda kv: -kv[1])]
     by_function = Counter(i.function for i in invocations)
     for function in sorted(set(by_function) | set(meter.by_function) - {""}):
         spent: dict[str, float] = meter.by_function.get(function, {})
