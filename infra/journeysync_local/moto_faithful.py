@@ -10,14 +10,22 @@ process of `journeysync dev`), before the first request:
   `X-Amzn-Trace-Id` header; SQS keeps it as the message's `AWSTraceHeader` system attribute and
   EventBridge passes it to its targets. moto drops it, so the local runtime could not follow a
   webhook through the hops.
+- **When a destination changed** (only while `JOURNEYSYNC_DESTINATION_LOG` names a file: the benchmarks): every
+  SES contact create, update or delete that changes what the list holds appends the time and the
+  trace header of the call that made it to that file, so freshness is measured where the contact
+  changed rather than where the function returned.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import time
 from typing import Any
 
 TRACE_HEADER = "X-Amzn-Trace-Id"
+DESTINATION_LOG = "JOURNEYSYNC_DESTINATION_LOG"
 _applied = False
 _current = threading.local()  # the trace header of the request this server thread is answering
 
@@ -31,6 +39,7 @@ def apply() -> None:
     _patch_ses_contacts()
     _patch_sqs_trace()
     _patch_events_trace()
+    _patch_ses_change_log()
 
 
 def _patch_ses_contacts() -> None:
@@ -45,6 +54,45 @@ def _patch_ses_contacts() -> None:
         original(self, contact_list_name, params)
 
     ContactList.create_contact = create_contact  # type: ignore[method-assign]
+
+
+def _patch_ses_change_log() -> None:
+    from moto.ses.models import ContactList
+    from moto.sesv2.responses import SESV2Response
+
+    for action in ("create_contact", "update_contact", "delete_contact"):
+        original_action = getattr(SESV2Response, action)
+
+        def traced(self: Any, _original: Any = original_action) -> Any:
+            _current.header = self.headers.get(TRACE_HEADER)
+            try:
+                return _original(self)
+            finally:
+                _current.header = None
+
+        setattr(SESV2Response, action, traced)
+
+    lock = threading.Lock()
+
+    def state(contact_list: Any, email: str) -> Any:
+        c = contact_list.contacts.get(email)
+        return None if c is None else (repr(c.topic_preferences), c.unsubscribe_all, repr(c.attributes_data))
+
+    for method in ("create_contact", "update_contact", "delete_contact"):
+        original_method = getattr(ContactList, method)
+
+        def logged(self: Any, *args: Any, _original: Any = original_method, _create: bool = method == "create_contact") -> Any:
+            email = args[1]["EmailAddress"] if _create else args[0]
+            before = state(self, email)
+            result = _original(self, *args)
+            path = os.environ.get(DESTINATION_LOG)
+            if path and state(self, email) != before:
+                line = json.dumps({"t": time.time(), "trace": getattr(_current, "header", None) or ""})
+                with lock, open(path, "a", encoding="utf-8") as out:
+                    out.write(line + "\n")
+            return result
+
+        setattr(ContactList, method, logged)
 
 
 def _trace_attribute(header: str) -> dict[str, Any]:

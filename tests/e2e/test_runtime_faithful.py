@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -139,3 +140,24 @@ def test_every_hop_is_traced_to_the_webhook_that_started_it(local_stack: LocalSt
         if line.function == "PosToCrmFunction" and line.line.startswith("{")
     ]
     assert {entry.get("xray_trace_id") for entry in logged} & roots, "the handlers log the trace"
+
+
+def test_the_local_ses_logs_each_contact_change_with_the_trace_of_the_call_that_made_it(
+    local_stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the freshness benchmark reads: a change of what the list holds is logged once, a no-op is not."""
+    log = tmp_path / "contacts.jsonl"
+    monkeypatch.setenv("JOURNEYSYNC_DESTINATION_LOG", str(log))
+    ses = local_stack.client("sesv2")
+    contacts = local_stack.resources["ContactList"]
+    trace = "Root=1-6b133511-4d25bc80b538472fa45752ee;Parent=987eea1a825c424f;Sampled=0"
+    ses.meta.events.register("before-sign.sesv2.*", lambda request, **_: request.headers.__setitem__("X-Amzn-Trace-Id", trace))
+    topics = [{"TopicName": t["TopicName"], "SubscriptionStatus": "OPT_IN"}
+              for t in ses.get_contact_list(ContactListName=contacts)["Topics"][:1]]
+    ses.create_contact(ContactListName=contacts, EmailAddress="fresh@example.com", TopicPreferences=topics)
+    ses.update_contact(ContactListName=contacts, EmailAddress="fresh@example.com", TopicPreferences=topics)
+    ses.update_contact(ContactListName=contacts, EmailAddress="fresh@example.com", UnsubscribeAll=True)
+    ses.delete_contact(ContactListName=contacts, EmailAddress="fresh@example.com")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["trace"] for line in lines] == [trace] * 3  # create, unsubscribe, delete: not the no-op update
+    assert lines[0]["t"] <= lines[1]["t"] <= lines[2]["t"]
