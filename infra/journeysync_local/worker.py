@@ -40,7 +40,6 @@ PRELOAD = (
     "botocore.session",
     "requests",
     "pydantic",
-    "pydantic_settings",
     "yaml",
     "aws_lambda_powertools",
     "aws_lambda_powertools.logging",
