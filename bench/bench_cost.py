@@ -77,16 +77,23 @@ class _Meter:
     UpdateItem by the larger of the item before and after; a DeleteItem by the item deleted. The
     item before is the last one this run wrote under that key (calls are replayed in order) and the
     item after is read back from the table once the run is over, so an UpdateItem that sends one
-    counter is still billed for the whole item it rewrites.
+    counter is still billed for the whole item it rewrites. Index writes are billed too: gsi1
+    projects every attribute, so each write of an item it holds writes the index again; the due
+    index holds keys only, so only a write that changes an item's due time writes it (twice when
+    the time moves: the old entry out, the new one in).
     """
 
-    def __init__(self, final_sizes: dict[tuple[str, str], int] | None = None) -> None:
+    def __init__(self, final_sizes: dict[tuple[str, str], int] | None = None,
+                 final_indexed: set[tuple[str, str]] | None = None) -> None:
         self.lines: defaultdict[str, float] = defaultdict(float)
         self.by_function: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
         self.patterns = profile_changed_rules()
         self.final = final_sizes or {}
+        # index entries: items in gsi1 (projection ALL: each write of one writes the index too), due times
+        self.gsi1: set[tuple[str, str]] = set(final_indexed or ())
+        self.due: dict[tuple[str, str], str] = {}
         self.known: dict[tuple[str, str], int] = {}
         self.failed_wru = 0.0
         self.wru_by_kind: Counter[str] = Counter()  # write units by the kind of item written (P, T, E#B, K, ...)
@@ -112,27 +119,56 @@ class _Meter:
         self.wru_by_kind[kind_of(sk) if pk.startswith("C#") else pk.split("#", 1)[0] + "#"] += units
         return units
 
+    def _index_units(self, key: tuple[str, str], in_gsi1: bool, size: int, due: str | None) -> int:
+        """Index writes of one table write: gsi1 (projection ALL) on every write of an item in it; the
+        keys-only due index only when the due time changes (a delete and a put when it moves)."""
+        units = 0
+        if in_gsi1 or key in self.gsi1:
+            units += max(1, math.ceil(size / 1024))
+            self.wru_by_kind["gsi1 index"] += max(1, math.ceil(size / 1024))
+        if in_gsi1:
+            self.gsi1.add(key)
+        old_due = self.due.get(key)
+        if due != old_due:
+            moved = (old_due is not None) + (due is not None)
+            units += moved
+            self.wru_by_kind["due index"] += moved
+        if due is None:
+            self.due.pop(key, None)
+        else:
+            self.due[key] = due
+        return units
+
     def _written(self, item: dict[str, Any]) -> int:
         size = _size(item)
-        self.known[_key(item)] = size
-        return self._units(_key(item), size)
+        key = _key(item)
+        self.known[key] = size
+        due = item.get("due", {}).get("S")
+        return self._units(key, size) + self._index_units(key, "gsi1pk" in item, size, due)
 
-    def _rewritten(self, key: dict[str, Any], sent: dict[str, Any]) -> int:
+    def _rewritten(self, key: dict[str, Any], sent: dict[str, Any], expression: str = "") -> int:
         k = _key(key)
         size = max(self.known.get(k, 0), self.final.get(k, 0), _size({**key, **sent}))
         self.known[k] = max(self.final.get(k, 0), _size({**key, **sent}))
-        return self._units(k, size)
+        due = self.due.get(k)
+        if "#due" in expression:  # journeysync.store.requests.set_due: SET a new due time or REMOVE it
+            due = sent.get(":d", {}).get("S")
+        return self._units(k, size) + self._index_units(k, False, size, due)
 
     def _deleted(self, key: dict[str, Any]) -> int:
-        size = self.known.pop(_key(key), 0) or _size(key)
-        return self._units(_key(key), size)
+        k = _key(key)
+        size = self.known.pop(k, 0) or _size(key)
+        units = self._index_units(k, False, size, None)
+        self.gsi1.discard(k)
+        return self._units(k, size) + units
 
     def _write_units(self, op: str, params: dict[str, Any]) -> int | None:
         """Write units of one DynamoDB write request (None: not a write)."""
         if op == "PutItem":
             return self._written(params.get("Item", {}))
         if op == "UpdateItem":
-            return self._rewritten(params.get("Key", {}), params.get("ExpressionAttributeValues", {}))
+            return self._rewritten(params.get("Key", {}), params.get("ExpressionAttributeValues", {}),
+                                   str(params.get("UpdateExpression", "")))
         if op == "DeleteItem":
             return self._deleted(params.get("Key", {}))
         if op == "TransactWriteItems":  # twice the units of the same writes outside a transaction
@@ -185,14 +221,17 @@ def _platform_bytes(duration_s: float, memory_mb: int) -> int:
     return sum(len(line) for line in lines)
 
 
-def _final_sizes(stack: Any) -> dict[tuple[str, str], int]:
-    """Every item of the profile table as the run left it, by key: DynamoDB's size rule."""
+def _final_items(stack: Any) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """Every item of the profile table as the run left it: its size by DynamoDB's rule, and whether gsi1 holds it."""
     ddb = stack.client("dynamodb")
     sizes: dict[tuple[str, str], int] = {}
+    indexed: set[tuple[str, str]] = set()
     for page in ddb.get_paginator("scan").paginate(TableName=stack.resources["Table"]):
         for item in page.get("Items", []):
             sizes[_key(item)] = item_size(item)
-    return sizes
+            if "gsi1pk" in item:
+                indexed.add(_key(item))
+    return sizes, indexed
 
 
 def run() -> list[tuple[str, float, str]]:
@@ -202,11 +241,11 @@ def run() -> list[tuple[str, float, str]]:
         day = demo.build()
         demo.play(day)
         stack.wait_idle(timeout=300, settle=0.2)
-        final = _final_sizes(stack)
+        final, indexed = _final_items(stack)
         logged = sum(len(line.line.encode()) + 1 for line in stack.logs)
     finally:
         demo.stop()
-    meter = _Meter(final)
+    meter = _Meter(final, indexed)
     for inv in sorted(stack.invocations, key=lambda i: i.start):  # the pollers' calls are priced per batch below
         for call in inv.call_log:
             meter.record(call["service"], call["op"], call["params"] or {}, call["result"] or {}, inv.function)

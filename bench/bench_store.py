@@ -6,6 +6,11 @@ twice: once for brand-new members, once for members whose partitions already hol
 engaged member's history (3 visits, a purchase and a rated comment a month, a yearly renewal). Every
 DynamoDB call is metered by `bench.capacity` (DynamoDB's item-size rule); the difference between the
 two runs is what history costs. `BENCH_CHEAP=1` uses fewer members.
+
+After each day the journey sweep runs once at an hour when nobody's time has come (most of its runs),
+metered twice: reading the due index (what it does) and scanning every profile (`full`, what it did
+before profiles kept a due time), so the table shows what an hourly sweep costs per member and how
+that grows with history.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.capacity import Capacity, metering
+from bench.prices import USD_PER_MILLION_REQUESTS
 from journeysync.config.loader import load_config
 from journeysync.models import (
     ConsentChanged,
@@ -105,13 +111,17 @@ class _Publisher:
         return len(changes)
 
 
-def _run_day(table: str, run: str, aged_months: int) -> tuple[Capacity, int, int]:
-    from journeysync.profile.process import Deps, process_events
+def _run_day(table: str, run: str, aged_months: int) -> tuple[Capacity, int, int, Capacity, Capacity]:
+    """(the day's capacity, events, ProfileChanged entries, one sweep by the due index, one full sweep)."""
+    from dataclasses import replace
+
+    from journeysync.profile.due import next_due
+    from journeysync.profile.process import Deps, process_events, sweep
     from journeysync.store.profiles import ProfileStore
 
     config = load_config()
     now = datetime.now(UTC)
-    store = ProfileStore(table)
+    store = ProfileStore(table, next_due=lambda c, at: next_due(c, config, at))
     publisher = _Publisher()
     deps = Deps(store=store, config=config, publisher=publisher)  # type: ignore[arg-type]
     if aged_months:
@@ -124,7 +134,13 @@ def _run_day(table: str, run: str, aged_months: int) -> tuple[Capacity, int, int
     with metering() as cap:
         for start in range(0, len(events), 10):
             process_events({"Records": [_record(e) for e in events[start : start + 10]]}, None, deps)
-    return cap, len(events), publisher.entries
+    entries = publisher.entries
+    quiet_hour = replace(deps, now=lambda: now + timedelta(hours=2))
+    with metering() as by_index:
+        sweep(quiet_hour)
+    with metering() as by_scan:
+        sweep(quiet_hour, full=True)
+    return cap, len(events), entries, by_index, by_scan
 
 
 def run() -> list[tuple[str, float, str]]:
@@ -137,17 +153,15 @@ def run() -> list[tuple[str, float, str]]:
     reset_clients()
     try:
         import boto3
+        from journeysync_local.template import create_table_request, load_template, resources_of_type
 
-        ddb = boto3.client("dynamodb")
-        table = f"bench-store-{uuid.uuid4().hex[:6]}"
-        ddb.create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
-        day_one, events, published = _run_day(table, "new", 0)
-        year3, events3, published3 = _run_day(table, "aged", 36)
+        table = f"bench-store-{uuid.uuid4().hex[:6]}"  # the template's table: its keys and both indexes
+        spec = resources_of_type(load_template(), "AWS::DynamoDB::Table")["Table"]["Properties"]
+        boto3.client("dynamodb").create_table(**create_table_request(table, spec))
+        day_one, events, published, index1, scan1 = _run_day(table, "new", 0)
+        aged_table = f"bench-store-{uuid.uuid4().hex[:6]}"  # its own table: the sweep reads only the aged members
+        boto3.client("dynamodb").create_table(**create_table_request(aged_table, spec))
+        year3, events3, published3, index3, scan3 = _run_day(aged_table, "aged", 36)
     finally:
         moto.stop()
     RESULTS.update({
@@ -167,6 +181,17 @@ def run() -> list[tuple[str, float, str]]:
             (f"{label}: DynamoDB requests per event", sum(cap.requests.values()) / n, "requests"),
             (f"{label}: largest item written", float(max(cap.item_sizes, default=0) + 64), "bytes (64 B buckets)"),
             (f"{label}: ProfileChanged per event", pub / n, "entries"),
+        ]
+    usd_per_rru = USD_PER_MILLION_REQUESTS["dynamodb-rru"] / 1e6
+    runs_a_month = 24 * 30
+    for label, by_index, by_scan in (("day one", index1, scan1), ("year three", index3, scan3)):
+        rows += [
+            # the index's Query per shard reads nothing when nobody is due: a cost per run, not per member
+            (f"{label}: quiet-hour sweep by the due index, read units per run", by_index.rru, "RRU"),
+            (f"{label}: quiet-hour sweep scanning every profile, read units per member", by_scan.rru / MEMBERS, "RRU"),
+            (f"{label}: hourly sweep by the due index, quiet hours, per month", by_index.rru * runs_a_month * usd_per_rru, "USD"),
+            (f"{label}: hourly sweep scanning every profile, per month per 10,000 members",
+             by_scan.rru / MEMBERS * 10_000 * runs_a_month * usd_per_rru, "USD"),
         ]
     return rows
 

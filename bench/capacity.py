@@ -3,7 +3,8 @@
 Sizes follow DynamoDB's own rule (attribute names plus values: `journeysync.store.layout.item_size`),
 not JSON length. Writes: PutItem by the larger of the new and the replaced item, UpdateItem and
 DeleteItem by the size of the item they touch (read from the table first, uncounted), a write to an
-item carrying GSI keys once more for the index, and failed conditional writes too (AWS bills them).
+item carrying GSI keys once more for the index (the keys-only due index only when an item's due time
+changes), and failed conditional writes too (AWS bills them).
 Reads: strongly consistent 4 KB units (half for eventually consistent), Query and Scan on the sum of
 what they return.
 """
@@ -99,6 +100,8 @@ def _write(item: dict[str, Any], old: dict[str, Any], cap: Capacity) -> int:
     units = _units(size, 1024)
     if _GSI_KEY in item or _GSI_KEY in old:
         units += _units(item_size(item) if item else item_size(old), 1024)
+    if item.get("due") != old.get("due"):  # the keys-only due index: written only when the due time changes
+        units += ("due" in item) + ("due" in old)
     return units
 
 
@@ -107,7 +110,12 @@ def _price(
 ) -> tuple[float, float]:
     if op == "PutItem":
         return _write(params["Item"], old, cap), 0.0
-    if op in ("UpdateItem", "DeleteItem"):
+    if op == "UpdateItem" and "#due" in str(params.get("UpdateExpression", "")):  # store.requests.set_due
+        new_due = (params.get("ExpressionAttributeValues") or {}).get(":d")
+        return _write({**old, "due": new_due} if new_due else {k: v for k, v in old.items() if k != "due"}, old, cap), 0.0
+    if op == "UpdateItem":  # billed on the item it touches; its due time (the index key) stays
+        return _write(old or params["Key"], old, cap), 0.0
+    if op == "DeleteItem":
         return _write(old or params["Key"], {}, cap), 0.0
     if op == "BatchWriteItem":
         units = 0.0

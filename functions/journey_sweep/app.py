@@ -1,5 +1,6 @@
 """Scheduled handler: move members whose time came (renewal due, lapsed, a checkout abandoned) and publish the
-changes. "Now" is the schedule's own time, so the local scheduler — and a test — drives the clock."""
+changes. "Now" is the schedule's own time, so the local scheduler — and a test — drives the clock. An event
+whose detail says `{"full": true}` scans every profile instead of the due index (once, after an upgrade)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return float(context.get_remaining_time_in_millis()) / 1000.0
 
     at = scheduled_time(event)
-    report = sweep(replace(deps(), now=lambda: at), time_left=time_left)
+    full = (event.get("detail") or {}).get("full") is True
+    report = sweep(replace(deps(), now=lambda: at), time_left=time_left, full=full)
     metrics.add_metric(name="SweepScanned", unit=MetricUnit.Count, value=report.scanned)
     metrics.add_metric(name="SweepChanged", unit=MetricUnit.Count, value=report.changed)
-    logger.info("journey sweep done", scanned=report.scanned, changed=report.changed, moves=report.moves)
-    return {"scanned": report.scanned, "changed": report.changed, "moves": report.moves}
+    logger.info("journey sweep done", full=full, scanned=report.scanned, changed=report.changed, moves=report.moves)
+    return {"full": full, "scanned": report.scanned, "changed": report.changed, "moves": report.moves}

@@ -139,50 +139,34 @@ class SweepReport:
     moves: dict[str, int] = field(default_factory=dict)
 
 
-def _due(customer: Any, config: AppConfig, now: datetime) -> bool:
-    """Whether a time threshold (expiry warning, expiry, visit gap) passed since the profile was last written."""
-    from datetime import timedelta
-
-    since = customer.header.updated_at
-    until = customer.profile.membership.valid_until
-    thresholds: list[datetime] = []
-    for journey in config.journeys.journeys:
-        for stage in journey.stages:
-            days = timedelta(days=stage.within_days or 0)
-            if stage.entry_when == "membership_expiring" and until:
-                thresholds.append(until - days)
-            elif stage.entry_when == "membership_lapsed" and until:
-                thresholds.append(until)
-            elif stage.entry_when == "no_visit_since" and customer.profile.last_visit_at:
-                thresholds.append(customer.profile.last_visit_at + days)
-    if until:
-        thresholds.append(until)  # membership status flips to expired
-    from journeysync.profile.fold import abandon_due
-
-    thresholds += [due for c in customer.profile.checkouts if (due := abandon_due(c, config.routing))]
-    return any(since < t <= now for t in thresholds)
-
-
 def sweep(deps: Deps, segment: int = 0, total_segments: int = 1,
-          time_left: Callable[[], float] | None = None) -> SweepReport:
-    """Re-derive every profile a time threshold has passed for (renewal due, lapsed, expired), and publish."""
+          time_left: Callable[[], float] | None = None, full: bool = False) -> SweepReport:
+    """Re-derive every profile a time threshold has passed for (renewal due, lapsed, expired, a checkout
+    abandoned), and publish.
+
+    It reads only the profiles whose `due` time came (a Query of the due index), not the table; a
+    profile whose due time came with nothing to change (an event moved its threshold on) gets its
+    next one. `full` scans every profile instead and gives each its due time: once, after an upgrade
+    from a version that did not keep one."""
     from journeysync.errors import VersionConflictError
+    from journeysync.profile.due import is_due, next_due
 
     report = SweepReport()
     changes: list[ProfileChanged] = []
     now = deps.now()
     ctx = FoldContext(deps.config, now)
-    for customer in deps.store.iter_customers(segment, total_segments):
+    found = (deps.store.iter_customers(segment, total_segments) if full
+             else deps.store.iter_due(now, segment, total_segments))
+    for customer in found:
         report.scanned += 1
         if time_left is not None and time_left() < 3.0:
             break
-        if not _due(customer, deps.config, now):
-            continue
-        after = derive(customer.model_copy(deep=True), ctx)
+        after = derive(customer.model_copy(deep=True), ctx) if is_due(customer, deps.config, now) else customer
         if same_state(customer, after):
+            deps.store.set_due(customer, next_due(customer, deps.config, now))
             continue
         try:
-            saved = deps.store.save(after, customer.header.version)
+            saved = deps.store.save(after, customer.header.version, acting_at=now)
         except VersionConflictError:
             report.conflicts += 1  # an event got there first; it derived the same thing
             continue

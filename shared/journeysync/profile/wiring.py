@@ -16,15 +16,17 @@ def deps() -> Deps:
     """Built once per sandbox, on first use (settings, clients, config)."""
     from journeysync.aws import client
     from journeysync.config.loader import cached_config
+    from journeysync.profile.due import next_due
     from journeysync.profile.process import Deps
     from journeysync.profile.publish import Publisher
     from journeysync.profile.settings import pos_to_crm_settings
     from journeysync.store.profiles import ProfileStore
 
     settings = pos_to_crm_settings()
+    config = cached_config(str(settings.config_dir) if settings.config_dir else None)
     return Deps(
-        store=ProfileStore(settings.table_name, client("dynamodb")),
-        config=cached_config(str(settings.config_dir) if settings.config_dir else None),
+        store=ProfileStore(settings.table_name, client("dynamodb"), lambda c, after: next_due(c, config, after)),
+        config=config,
         publisher=Publisher(settings.bus_name, client("events")),
         dlq_url=settings.events_dlq_url or None,
         archive_bucket=settings.archive_bucket,

@@ -273,6 +273,33 @@ def _fact_docs(customer: Customer) -> Iterable[tuple[str, str]]:
             yield f"F#H#{name}", _compact(_shorten(history))
 
 
+DUE_SHARDS = 8
+"""Partitions of the due index (`dsh`): the sweep's parallel segments take shards, not scan segments."""
+
+
+def at_key(at: datetime) -> str:
+    """A time as the due index sorts it (fixed-width UTC)."""
+    return _at(at)
+
+
+def due_shard(customer_id: str) -> str:
+    return str(int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % DUE_SHARDS)
+
+
+def due_of(p_item: Mapping[str, Any] | None) -> str | None:
+    """The due time a hot item carries (None: none)."""
+    return str(p_item["due"]["S"]) if p_item and "due" in p_item else None
+
+
+def with_due(p_item: Item, due: datetime | str | None) -> Item:
+    """The hot item with its due time (`due` and its shard `dsh`: the sparse due index's keys), or without."""
+    out = {k: v for k, v in p_item.items() if k not in ("due", "dsh")}
+    if due is not None and "merged_into" not in out:
+        out["due"] = _s(due if isinstance(due, str) else _at(due))
+        out["dsh"] = _s(due_shard(out["pk"]["S"].removeprefix("C#")))
+    return out
+
+
 def check_budget(customer: Customer) -> None:
     """ItemTooLargeError naming the customer if any item of its partition would pass the store's item budget."""
     for sk, item in customer_items(customer).items():

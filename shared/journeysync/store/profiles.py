@@ -53,14 +53,21 @@ def _is_conditional_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+NextDue = Callable[[Customer, datetime], datetime | None]
+"""The first time after the given one at which time alone changes the customer (journeysync.profile.due)."""
+
+
 class ProfileStore:
-    def __init__(self, table: str, client: Any | None = None) -> None:
+    def __init__(self, table: str, client: Any | None = None, next_due: NextDue | None = None) -> None:
+        """`next_due` sets each written profile's due time (the journey sweep's index); a store without
+        one (a CLI command, another hop) keeps the due time the profile had."""
         if client is None:
             from journeysync.aws import client as make_client
 
             client = make_client("dynamodb")
         self.table = table
         self.ddb = client
+        self.next_due = next_due
         # items as last read or written, by (customer id, version): what a save diffs against
         self._seen: dict[tuple[str, int], _Seen] = {}
         self._lock = threading.Lock()
@@ -132,8 +139,12 @@ class ProfileStore:
             hops += 1
         return customer
 
-    def save(self, customer: Customer, expected_version: int, events: Sequence[CustomerEvent] = ()) -> Customer:
+    def save(self, customer: Customer, expected_version: int, events: Sequence[CustomerEvent] = (),
+             acting_at: datetime | None = None) -> Customer:
         """Write `customer` as version `expected_version + 1`; raise VersionConflictError if someone else wrote.
+
+        Its due time is the first threshold after the write, or after `acting_at` when the writer acts at
+        a later time than the clock's (the journey sweep at its schedule's time).
 
         Only what changed is written: new or changed facts first (each conditional on what was
         read, so a concurrent writer's fact is never overwritten with a stale join), the timeline
@@ -149,6 +160,8 @@ class ProfileStore:
         puts, deletes, more = layout.changes(seen.items, after)
         if more - overflow:
             after = layout.customer_items(stored, overflow | more)
+        after[TableKeys.PROFILE_SK] = self._with_due(
+            stored, after[TableKeys.PROFILE_SK], seen.items.get(TableKeys.PROFILE_SK), acting_at)
         try:
             for item in puts:
                 self.ddb.put_item(**rq.put_fact(self.table, item, seen.items.get(item["sk"]["S"])))
@@ -181,6 +194,7 @@ class ProfileStore:
         current = {i["sk"]["S"]: i for i in self._query_pages(rq.query_customer(self.table, cid, True))}
         current.update({i["sk"]["S"]: i for i in self._query_pages(rq.query_listed(self.table, cid))})
         after = layout.customer_items(customer)
+        after[TableKeys.PROFILE_SK] = self._with_due(customer, after[TableKeys.PROFILE_SK], current.get(TableKeys.PROFILE_SK))
         puts = [item for sk, item in after.items() if current.get(sk) != item]
         deletes = [{"pk": i["pk"], "sk": i["sk"]} for sk, i in current.items() if sk not in after]
         hot = [i for i in puts if i["sk"]["S"] == TableKeys.PROFILE_SK]
@@ -188,6 +202,42 @@ class ProfileStore:
         entries = self._write_entries(customer, (), {})
         self.write_items(hot)
         self._remember(cid, customer.header.version, _Seen(after, entries))
+
+    def _with_due(self, customer: Customer, p_item: dict[str, Any], before: dict[str, Any] | None,
+                  acting_at: datetime | None = None) -> dict[str, Any]:
+        if self.next_due is None:
+            return layout.with_due(p_item, layout.due_of(before))
+        after = max(customer.header.updated_at, acting_at or customer.header.updated_at)
+        return layout.with_due(p_item, self.next_due(customer, after))
+
+    # -- the journey sweep's due index -------------------------------------------------------
+
+    def iter_due(self, now: datetime, segment: int = 0, total_segments: int = 1) -> Iterator[Customer]:
+        """Every live customer whose due time is `now` or earlier (the shards of this segment)."""
+        for shard in range(segment, layout.DUE_SHARDS, total_segments):
+            for item in self._query_pages(rq.query_due(self.table, str(shard), layout.at_key(now))):
+                customer = self.get(item["pk"]["S"].removeprefix("C#"))
+                if customer is not None and not customer.is_tombstone:
+                    yield customer
+
+    def set_due(self, customer: Customer, due: datetime | None) -> None:
+        """Give a profile read at its current version its next due time (nothing if it has it already;
+        nothing if it was written since: that write set one)."""
+        cid, version = customer.customer_id, customer.header.version
+        with self._lock:
+            seen = self._seen.get((cid, version))
+        p_item = seen.items.get(TableKeys.PROFILE_SK) if seen else None
+        wanted = layout.at_key(due) if due else None
+        if p_item is not None and layout.due_of(p_item) == wanted:
+            return
+        try:
+            self.ddb.update_item(**rq.set_due(self.table, cid, version, wanted, layout.due_shard(cid)))
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+            return
+        if p_item is not None:
+            seen.items[TableKeys.PROFILE_SK] = layout.with_due(p_item, wanted)  # type: ignore[union-attr]
 
     def _forget_seen(self, customer_id: str, version: int) -> None:
         with self._lock:

@@ -189,6 +189,29 @@ def scan_profiles(table: str, segment: int = 0, total_segments: int = 1, page_si
     }
 
 
+def query_due(table: str, shard: str, until: str, page_size: int = 500) -> dict[str, Any]:
+    """One shard of the due index: the profiles due at `until` or before (keys only)."""
+    return {
+        "TableName": table,
+        "IndexName": "due",
+        "KeyConditionExpression": "dsh = :s AND #due <= :until",
+        "ExpressionAttributeNames": {"#due": "due"},
+        "ExpressionAttributeValues": {":s": _s(shard), ":until": _s(until)},
+        "Limit": page_size,
+    }
+
+
+def set_due(table: str, customer_id: str, version: int, due: str | None, shard: str) -> dict[str, Any]:
+    """Set (or remove) a hot item's due time while it is still at `version`."""
+    key = {"pk": _s(TableKeys.customer_pk(customer_id)), "sk": _s(TableKeys.PROFILE_SK)}
+    condition = {"ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version", "#due": "due"}}
+    if due is None:
+        return {"TableName": table, "Key": key, **condition, "UpdateExpression": "REMOVE #due, dsh",
+                "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+    return {"TableName": table, "Key": key, **condition, "UpdateExpression": "SET #due = :d, dsh = :s",
+            "ExpressionAttributeValues": {":v": {"N": str(version)}, ":d": _s(due), ":s": _s(shard)}}
+
+
 def batch_write(table: str, puts: list[dict[str, Any]], deletes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """BatchWriteItem request for up to 25 puts/deletes (items and keys given whole)."""
     requests: list[dict[str, Any]] = [{"PutRequest": {"Item": item}} for item in puts]
