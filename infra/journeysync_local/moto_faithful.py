@@ -56,12 +56,10 @@ def _patch_ses_contacts() -> None:
     ContactList.create_contact = create_contact  # type: ignore[method-assign]
 
 
-def _patch_ses_change_log() -> None:
-    from moto.ses.models import ContactList
-    from moto.sesv2.responses import SESV2Response
-
-    for action in ("create_contact", "update_contact", "delete_contact"):
-        original_action = getattr(SESV2Response, action)
+def _keep_trace(response_class: Any, actions: tuple[str, ...]) -> None:
+    """While one of these API actions is answered, `_current.header` holds the trace header of its request."""
+    for action in actions:
+        original_action = getattr(response_class, action)
 
         def traced(self: Any, _original: Any = original_action) -> Any:
             _current.header = self.headers.get(TRACE_HEADER)
@@ -70,7 +68,14 @@ def _patch_ses_change_log() -> None:
             finally:
                 _current.header = None
 
-        setattr(SESV2Response, action, traced)
+        setattr(response_class, action, traced)
+
+
+def _patch_ses_change_log() -> None:
+    from moto.ses.models import ContactList
+    from moto.sesv2.responses import SESV2Response
+
+    _keep_trace(SESV2Response, ("create_contact", "update_contact", "delete_contact"))
 
     lock = threading.Lock()
 
@@ -103,17 +108,7 @@ def _patch_sqs_trace() -> None:
     from moto.sqs.models import SQSBackend
     from moto.sqs.responses import SQSResponse
 
-    for action in ("send_message", "send_message_batch"):
-        original_action = getattr(SQSResponse, action)
-
-        def traced(self: Any, _original: Any = original_action) -> Any:
-            _current.header = self.headers.get(TRACE_HEADER)
-            try:
-                return _original(self)
-            finally:
-                _current.header = None
-
-        setattr(SQSResponse, action, traced)
+    _keep_trace(SQSResponse, ("send_message", "send_message_batch"))
 
     original_send = SQSBackend.send_message
 

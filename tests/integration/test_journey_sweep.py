@@ -15,25 +15,15 @@ from journeysync.models.customer import Customer
 from journeysync.profile.due import next_due
 from journeysync.profile.fold import FoldContext, apply_event, new_customer
 from journeysync.profile.process import Deps, sweep
-from journeysync.profile.publish import Publisher
 from journeysync.store import ProfileStore
 from journeysync.store.table import TableKeys
 from tests.conftest import AwsResources
+from tests.integration.test_pos_to_crm import RecordingPublisher
 
 pytestmark = pytest.mark.integration
 
 CONFIG: AppConfig = load_config("infra/config")
 T0 = datetime.now(UTC) - timedelta(days=1)
-
-
-class RecordingPublisher(Publisher):
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-        self.requests = 0
-
-    def publish(self, changes: Any) -> int:
-        self.sent += list(changes)
-        return len(changes)
 
 
 def _store(aws: AwsResources, with_due: bool = True) -> ProfileStore:
