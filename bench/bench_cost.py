@@ -84,7 +84,7 @@ class _Meter:
     """
 
     def __init__(self, final_sizes: dict[tuple[str, str], int] | None = None,
-                 final_indexed: set[tuple[str, str]] | None = None) -> None:
+                 final_indexed: dict[tuple[str, str], tuple[str, str]] | None = None) -> None:
         self.lines: defaultdict[str, float] = defaultdict(float)
         self.by_function: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.calls: Counter[str] = Counter()
@@ -92,7 +92,8 @@ class _Meter:
         self.patterns = profile_changed_rules()
         self.final = final_sizes or {}
         # index entries: items in gsi1 (projection ALL: each write of one writes the index too), due times
-        self.gsi1: set[tuple[str, str]] = set(final_indexed or ())
+        self.gsi1_keys: dict[tuple[str, str], tuple[str, str]] = {}  # as this run's puts left them
+        self.final_gsi1 = final_indexed or {}  # for items only updated in place: the run's end state
         self.due: dict[tuple[str, str], str] = {}
         self.known: dict[tuple[str, str], int] = {}
         self.failed_wru = 0.0
@@ -119,15 +120,22 @@ class _Meter:
         self.wru_by_kind[kind_of(sk) if pk.startswith("C#") else pk.split("#", 1)[0] + "#"] += units
         return units
 
-    def _index_units(self, key: tuple[str, str], in_gsi1: bool, size: int, due: str | None) -> int:
-        """Index writes of one table write: gsi1 (projection ALL) on every write of an item in it; the
-        keys-only due index only when the due time changes (a delete and a put when it moves)."""
+    def _index_units(self, key: tuple[str, str], gsi1: tuple[str, str] | None, size: int, due: str | None) -> int:
+        """Index writes of one table write. gsi1 projects every attribute: each write of an item it holds
+        writes the index again, and one that changes the item's gsi1 keys (a status moving) deletes the old
+        entry and puts the new one. The due index holds keys only: written only when the due time changes.
+        `gsi1` is the item's gsi1 keys after the write (None: not sent, so unchanged)."""
         units = 0
-        if in_gsi1 or key in self.gsi1:
-            units += max(1, math.ceil(size / 1024))
-            self.wru_by_kind["gsi1 index"] += max(1, math.ceil(size / 1024))
-        if in_gsi1:
-            self.gsi1.add(key)
+        index_units = max(1, math.ceil(size / 1024))
+        old = self.gsi1_keys.get(key) if gsi1 is not None else self.gsi1_keys.get(key, self.final_gsi1.get(key))
+        if gsi1 is not None and gsi1[0]:
+            units += index_units * (2 if old is not None and old != gsi1 else 1)
+            self.gsi1_keys[key] = gsi1
+        elif old is not None:
+            units += index_units  # rewritten in place, or (gsi1 keys dropped) taken out
+            if gsi1 is not None:
+                del self.gsi1_keys[key]
+        self.wru_by_kind["gsi1 index"] += units
         old_due = self.due.get(key)
         if due != old_due:
             moved = (old_due is not None) + (due is not None)
@@ -144,7 +152,8 @@ class _Meter:
         key = _key(item)
         self.known[key] = size
         due = item.get("due", {}).get("S")
-        return self._units(key, size) + self._index_units(key, "gsi1pk" in item, size, due)
+        gsi1 = (item.get("gsi1pk", {}).get("S", ""), item.get("gsi1sk", {}).get("S", ""))
+        return self._units(key, size) + self._index_units(key, gsi1, size, due)
 
     def _rewritten(self, key: dict[str, Any], sent: dict[str, Any], expression: str = "") -> int:
         k = _key(key)
@@ -153,13 +162,13 @@ class _Meter:
         due = self.due.get(k)
         if "#due" in expression:  # journeysync.store.requests.set_due: SET a new due time or REMOVE it
             due = sent.get(":d", {}).get("S")
-        return self._units(k, size) + self._index_units(k, False, size, due)
+        return self._units(k, size) + self._index_units(k, None, size, due)
 
     def _deleted(self, key: dict[str, Any]) -> int:
         k = _key(key)
         size = self.known.pop(k, 0) or _size(key)
-        units = self._index_units(k, False, size, None)
-        self.gsi1.discard(k)
+        units = self._index_units(k, None, size, None)
+        self.gsi1_keys.pop(k, None)
         return self._units(k, size) + units
 
     def _write_units(self, op: str, params: dict[str, Any]) -> int | None:
@@ -221,16 +230,16 @@ def _platform_bytes(duration_s: float, memory_mb: int) -> int:
     return sum(len(line) for line in lines)
 
 
-def _final_items(stack: Any) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
-    """Every item of the profile table as the run left it: its size by DynamoDB's rule, and whether gsi1 holds it."""
+def _final_items(stack: Any) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], tuple[str, str]]]:
+    """Every item of the profile table as the run left it: its size by DynamoDB's rule, and its gsi1 keys."""
     ddb = stack.client("dynamodb")
     sizes: dict[tuple[str, str], int] = {}
-    indexed: set[tuple[str, str]] = set()
+    indexed: dict[tuple[str, str], tuple[str, str]] = {}
     for page in ddb.get_paginator("scan").paginate(TableName=stack.resources["Table"]):
         for item in page.get("Items", []):
             sizes[_key(item)] = item_size(item)
             if "gsi1pk" in item:
-                indexed.add(_key(item))
+                indexed[_key(item)] = (item["gsi1pk"]["S"], item.get("gsi1sk", {}).get("S", ""))
     return sizes, indexed
 
 

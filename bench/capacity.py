@@ -98,8 +98,9 @@ def _write(item: dict[str, Any], old: dict[str, Any], cap: Capacity) -> int:
     size = max(item_size(item), item_size(old))
     cap.item_sizes[size // 64 * 64] += 1
     units = _units(size, 1024)
-    if _GSI_KEY in item or _GSI_KEY in old:
-        units += _units(item_size(item) if item else item_size(old), 1024)
+    if _GSI_KEY in item or _GSI_KEY in old:  # projection ALL: every write; a moved key deletes and puts
+        moved = _GSI_KEY in item and _GSI_KEY in old and any(item.get(k) != old.get(k) for k in (_GSI_KEY, "gsi1sk"))
+        units += _units(item_size(item) if item else item_size(old), 1024) * (2 if moved else 1)
     if item.get("due") != old.get("due"):  # the keys-only due index: written only when the due time changes
         units += ("due" in item) + ("due" in old)
     return units
