@@ -272,3 +272,20 @@ def test_checkouts_a_hot_item_still_holds_read_back_and_move_to_facts_on_the_nex
     assert back is not None and back.profile.checkouts == customer.profile.checkouts
     puts, _, _ = layout.changes(legacy, layout.customer_items(back))
     assert [i["sk"]["S"][:4] for i in puts] == ["E#K#"]
+
+
+def test_a_hot_item_with_overflow_lists_the_listed_kinds_that_hold_facts() -> None:
+    """Readers of a member with facts left beyond a cap Query kind by kind: `lk` spares them the empty kinds."""
+    customer = Customer(customer_id="c-lk")
+    customer.profile.purchases = [_purchase(n) for n in reversed(range(3))]  # newest first, as folded
+    p = layout.customer_items(customer, overflow={"O"})["P"]
+    assert layout.listed_kinds_of(p) == {"O"}
+    assert layout.listed_kinds_of(layout.customer_items(customer)["P"]) is None  # no overflow: one Query reads all
+    back = layout.customer_from_items("c-lk", layout.customer_items(customer, overflow={"O"}).values())
+    assert back is not None and back.profile.purchases == customer.profile.purchases
+
+
+def _purchase(n: int) -> Any:
+    from journeysync.models.customer import PurchaseSummary
+
+    return PurchaseSummary(order_id=f"o{n}", at=T0 + timedelta(days=n), amount=100 * n, currency="GBP")

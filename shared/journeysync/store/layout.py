@@ -26,7 +26,8 @@ oldest entry the fold still keeps (`jw`), so a reader queries only that window.
 The fold keeps only the newest bookings, purchases, ratings and checkouts (`LISTED` caps). Those facts
 sort by time (`E#<kind>#<time>#<natural key>`), so when the fold drops the oldest one the
 writer leaves it in place instead of paying a delete for every new fact: `P` marks the kind
-as overflowing (`ov`) and readers Query it newest first with the cap as Limit. A fact whose
+as overflowing (`ov`) and readers Query it newest first with the cap as Limit (and the other kinds
+`P` lists as holding facts, `lk`, each in full). A fact whose
 time changes (a late earlier booking event) moves to its new key and the old one is deleted.
 
 Facts are keyed by their natural key, so a replayed event rewrites nothing; the writer
@@ -246,7 +247,10 @@ def customer_items(customer: Customer, overflow: Iterable[str] = ()) -> dict[str
         p["merged_into"] = _s(customer.header.merged_into)
     items: dict[str, Item] = {TableKeys.PROFILE_SK: p}
     items.update((sk, _fact(pk, sk, doc)) for sk, doc in _fact_docs(customer))
-    p["h"] = _s(_compact({**json.loads(p["h"]["S"]), "fd": state_digest(items, customer)}))
+    extra: dict[str, Any] = {"fd": state_digest(items, customer)}
+    if overflow:  # readers then Query listed facts kind by kind: only the kinds that have any
+        extra["lk"] = sorted({sk[2] for sk in items if sk.startswith(LISTED_PREFIX)} | set(overflow))
+    p["h"] = _s(_compact({**json.loads(p["h"]["S"]), **extra}))
     return items
 
 
@@ -402,6 +406,7 @@ def customer_from_items(
     header = hot.pop("hd", {})
     hot.pop("fd", None)
     hot.pop("ov", None)
+    hot.pop("lk", None)
     window = hot.pop("jw", None)
     times = {k: v for k, v in times.items() if window is not None and _entry_sk(k, v) >= window}
     times.update({k: datetime.fromisoformat(v) for k, v in hot.pop("t", {}).items()})
@@ -474,6 +479,14 @@ def is_legacy(item: Mapping[str, Any]) -> bool:
 
 
 # ----------------------------------------------------------------------------- diff
+
+
+def listed_kinds_of(p_item: Item | None) -> set[str] | None:
+    """The listed kinds a `P` item with overflow says hold facts (None: not recorded, any may)."""
+    if not p_item or "h" not in p_item:
+        return None
+    kinds = json.loads(p_item["h"]["S"]).get("lk")
+    return set(kinds) if kinds is not None else None
 
 
 def overflow_of(p_item: Item | None) -> set[str]:

@@ -92,7 +92,8 @@ class ProfileStore:
         p_item = items.get(TableKeys.PROFILE_SK)
         if p_item is None:
             return None, {}
-        items.update({i["sk"]["S"]: i for i in self._listed(customer_id, layout.overflow_of(p_item), consistent)})
+        listed = self._listed(customer_id, layout.overflow_of(p_item), layout.listed_kinds_of(p_item), consistent)
+        items.update({i["sk"]["S"]: i for i in listed})
         window = layout.window_of(p_item)
         timeline = []
         if window:
@@ -103,13 +104,17 @@ class ProfileStore:
         self._remember(customer_id, customer.header.version, _Seen(items, entries))
         return customer, p_item
 
-    def _listed(self, customer_id: str, overflow: set[str], consistent: bool) -> Iterator[dict[str, Any]]:
-        """Bookings, purchases and ratings: all in one Query, or, for kinds with facts left beyond the
-        cap, only the newest cap's worth (one page with Limit)."""
+    def _listed(self, customer_id: str, overflow: set[str], kinds: set[str] | None,
+                consistent: bool) -> Iterator[dict[str, Any]]:
+        """Bookings, purchases, ratings and checkouts: all in one Query, or, for kinds with facts left
+        beyond the cap, only the newest cap's worth (one page with Limit) and the other kinds that hold
+        any (`kinds`; None: not recorded, so every kind) in full."""
         if not overflow:
             yield from self._query_pages(rq.query_listed(self.table, customer_id, consistent=consistent))
             return
         for kind, cap in layout.LISTED.items():
+            if kinds is not None and kind not in kinds:
+                continue
             if kind in overflow:
                 yield from self.ddb.query(**rq.query_listed(self.table, customer_id, kind, cap, consistent))["Items"]
             else:
