@@ -12,7 +12,6 @@ from journeysync.settings import Settings
 
 class PosToCrmSettings(Settings):
     events_dlq_url: str = Field(default="", description="where events that can never apply go, with the reason")
-    sweep_segments: int = Field(default=1, ge=1, le=64)
 
 
 class CrmPushSettings(Settings):
