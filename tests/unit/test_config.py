@@ -122,3 +122,29 @@ def test_an_empty_config_directory_like_a_bare_opt_runs_nothing(tmp_path: Path) 
     with pytest.raises(ConfigError) as exc:
         load_config(tmp_path)
     assert exc.value.source.endswith(".yaml")
+
+
+def test_the_catalogue_alone_loads_without_the_other_files_and_is_required(tmp_path: Path) -> None:
+    """Webhook ingest reads only the catalogue: the other files are another function's to need."""
+    from journeysync.config.files import cached_catalogue
+
+    (tmp_path / "catalogue.yaml").write_text((SHIPPED / "catalogue.yaml").read_text())
+    assert cached_catalogue(str(tmp_path)) == load_config(SHIPPED).catalogue
+    (tmp_path / "catalogue.yaml").rename(tmp_path / "catalogue.yml")
+    with pytest.raises(ConfigError) as exc:
+        cached_catalogue(str(tmp_path) + "/")  # another directory string: not the cached one
+    assert exc.value.source.endswith("catalogue.yaml") and "rename it to catalogue.yaml" in exc.value.message
+
+
+def test_the_ingest_path_imports_no_configuration_but_the_catalogue() -> None:
+    """What a webhook_ingest cold start imports: not journeys, segments, routing or the customer models."""
+    import subprocess
+    import sys
+
+    code = ("import sys, journeysync.ingest.apigw, journeysync.ingest.wiring; "
+            "print(sorted(m for m in sys.modules if m.startswith(('journeysync.config', 'journeysync.models.customer'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "journeysync.config.catalogue" in loaded
+    for other in ("journeysync.config.segments", "journeysync.config.journeys", "journeysync.config.loader",
+                  "journeysync.models.customer"):
+        assert other not in loaded, loaded

@@ -46,14 +46,13 @@ def default_deps() -> IngestDeps:
 def build_ingest_deps(settings: IngestSettings) -> IngestDeps:
     """The ingest path's stores and connectors for `settings` (reconcile's backfill reuses it)."""
     from journeysync.aws import client
-    from journeysync.config.loader import cached_config
+    from journeysync.config.files import cached_catalogue
     from journeysync.secrets import get_secret
 
-    config = cached_config(str(settings.config_dir) if settings.config_dir else None)
     return IngestDeps(
         settings=settings,
         secret=get_secret,
-        catalogue=config.catalogue,
+        catalogue=cached_catalogue(str(settings.config_dir) if settings.config_dir else None),
         s3=client("s3"),
         sqs=client("sqs"),
         api=api_factory(settings, get_secret),
