@@ -133,3 +133,21 @@ def test_config_check_warns_about_a_surveyed_touchpoint_no_team_owns(tmp_path: P
         "(its poor ratings go to visitor-experience)"]
     shipped_result = CliRunner().invoke(app, ["config", "check", "--config", str(shipped), "--json"])
     assert json.loads(shipped_result.stdout)["warnings"] == []
+
+
+@pytest.mark.parametrize(("status", "indexed"), [("pending", True), ("sending", False), ("sent", True), ("skipped", False)])
+def test_only_the_statuses_read_by_status_are_in_gsi1(status: str, indexed: bool) -> None:
+    """The send schedule reads pending surveys and the outbox sent ones; a survey passing through `sending`
+    or ending `skipped` stays out of the index, so each of those moves is one index write, not two."""
+    from journeysync.surveys.model import Survey
+    from journeysync.surveys.requests import survey_item
+    from journeysync.surveys.store import SurveyStore
+
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    survey = Survey(customer_id="c-1", event_id="e-1", event_type="ticket.checked_in", touchpoint="visit",
+                    scale="nps", question="How likely?", status=status, planned_at=at, due_at=at)  # type: ignore[arg-type]
+    item = survey_item(survey)
+    assert ("gsi1pk" in item) is indexed and ("gsi1sk" in item) is indexed
+    if not indexed:
+        with pytest.raises(ValueError, match="found by status only"):
+            next(SurveyStore("t", client=object()).by_status(status))  # type: ignore[arg-type]

@@ -6,7 +6,8 @@
 | survey cap  | `C#<customer_id>` | `SUCAP`         |                   |                          |
 
 Both live in the customer's partition, so `forget` erases them with the profile. GSI1 gives the
-sweep the pending surveys in due order and the outbox the sent ones newest first. The cap item
+sweep the pending surveys in due order and the outbox the sent ones newest first; it holds surveys in
+those two statuses only (`INDEXED`). The cap item
 holds the last send; claiming it is conditional, so two surveys falling due together cannot both go.
 """
 
@@ -48,11 +49,19 @@ def _sort_time(survey: Survey) -> datetime:
     return survey.sent_at if survey.status == "sent" and survey.sent_at else survey.due_at
 
 
+INDEXED: tuple[SurveyStatus, ...] = ("pending", "sent")
+"""The statuses something reads by status (the send schedule, the outbox). A survey in another one is
+left out of GSI1: its moves through `sending` and `skipped` then cost one index write, not two."""
+
+
 def survey_item(survey: Survey) -> dict[str, Any]:
-    return {
-        **survey_key(survey.customer_id, survey.event_id),
+    indexed = {
         "gsi1pk": _s(status_pk(survey.status)),
         "gsi1sk": _s(f"{sortable(_sort_time(survey))}#{survey.event_id}"),
+    } if survey.status in INDEXED else {}
+    return {
+        **survey_key(survey.customer_id, survey.event_id),
+        **indexed,
         "status": _s(survey.status),
         "doc": _s(survey.model_dump_json()),
         "expires_at": {"N": str(int(survey.planned_at.timestamp()) + KEEP_SECONDS)},

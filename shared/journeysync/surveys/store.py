@@ -81,6 +81,9 @@ class SurveyStore:
 
     def by_status(self, status: SurveyStatus, *, before: datetime | None = None,
                   newest_first: bool = False) -> Iterator[Survey]:
+        """The surveys in `status` (one GSI1 holds: `requests.INDEXED`), due order or newest first."""
+        if status not in rq.INDEXED:
+            raise ValueError(f"surveys are found by status only when {' or '.join(rq.INDEXED)}, not {status!r}")
         req = rq.query_status(self.table, status, before=before, newest_first=newest_first)
         while True:
             resp = self.ddb.query(**req)
