@@ -189,6 +189,25 @@ class LocalStack:
             urls[vendor] = f"{self.url}/webhooks/{vendor}" + (f"/{token}" if token else "")
         return urls
 
+    def signed_webhook(self, vendor: str, body: bytes, secret: str | None = None) -> tuple[str, dict[str, str]]:
+        """The URL and signed headers of `body` sent as `vendor` sends it, with its secret on this stack
+        (or `secret`: a forgery's)."""
+        from journeysync.vendors import adapter_for
+
+        adapter = adapter_for(vendor)
+        if adapter is None:
+            raise ValueError(f"no adapter for vendor {vendor!r}")
+        secret = self.vendor_secrets[vendor] if secret is None else secret
+        url = f"{self.url}/webhooks/{vendor}" + (f"/{secret}" if vendor in PATH_TOKEN_VENDORS else "")
+        return url, adapter.signed_headers(secret, body, url=url, now=datetime.now(UTC))
+
+    def post_webhook(self, vendor: str, body: bytes, timeout: float = 30) -> Any:
+        """POST `body` to the gateway signed as `vendor` (the `requests` response)."""
+        import requests
+
+        url, headers = self.signed_webhook(vendor, body)
+        return requests.post(url, data=body, headers=headers, timeout=timeout)
+
     def has_route(self, method: str, path: str) -> bool:
         return self.gateway is not None and self.gateway.match(method, path) is not None
 

@@ -13,10 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 from journeysync_local.stack import LocalStack
 
-from journeysync.vendors import adapter_for
 from tests.e2e.cli_support import cli
 from tests.events import load_sample
 from tests.survey_support import outbox
@@ -25,12 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _post_shopify(stack: LocalStack, doc: dict[str, Any]) -> None:
-    adapter = adapter_for("shopify")
-    assert adapter is not None
-    body = json.dumps(doc).encode()
-    url = f"{stack.url}/webhooks/shopify"
-    headers = adapter.signed_headers(stack.vendor_secrets["shopify"], body, url=url, now=datetime.now(UTC))
-    assert requests.post(url, data=body, headers=headers, timeout=20).status_code in (200, 202)
+    assert stack.post_webhook("shopify", json.dumps(doc).encode(), timeout=20).status_code in (200, 202)
     stack.wait_idle(timeout=30)
 
 

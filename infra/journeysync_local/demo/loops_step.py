@@ -81,14 +81,7 @@ def run_loops(stack: LocalStack, tap_every: int = 2) -> dict[str, Any]:
 
 
 def _post_shopify(stack: LocalStack, doc: dict[str, Any]) -> None:
-    from journeysync.vendors import adapter_for
-
-    adapter = adapter_for("shopify")
-    assert adapter is not None
-    body = json.dumps(doc).encode()
-    url = f"{stack.url}/webhooks/shopify"
-    headers = adapter.signed_headers(stack.vendor_secrets["shopify"], body, url=url, now=datetime.now(UTC))
-    requests.post(url, data=body, headers=headers, timeout=30).raise_for_status()
+    stack.post_webhook("shopify", json.dumps(doc).encode()).raise_for_status()
 
 
 def abandon_two_checkouts(stack: LocalStack) -> None:

@@ -21,9 +21,8 @@ from typing import Any
 
 import requests
 
-from journeysync.vendors import adapter_for
 from journeysync_local.demo.scenario import Day, Delivery, build_day
-from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
+from journeysync_local.stack import LocalStack
 from journeysync_local.vendor_standin import VendorStandIn
 
 
@@ -136,14 +135,8 @@ class DemoRun:
     def send(self, delivery: Delivery) -> list[tuple[Delivery, int, dict[str, Any], str]]:
         assert self.stack is not None
         secret = self.stack.vendor_secrets[delivery.vendor]
-        if delivery.forged:
-            secret = "not-the-" + secret
-        url = f"{self.stack.url}/webhooks/{delivery.vendor}"
-        if delivery.vendor in PATH_TOKEN_VENDORS:
-            url += f"/{secret}"
-        adapter = adapter_for(delivery.vendor)
-        assert adapter is not None
-        signed = adapter.signed_headers(secret, delivery.body, url=url, now=datetime.now(UTC))
+        url, signed = self.stack.signed_webhook(delivery.vendor, delivery.body,
+                                                secret=("not-the-" + secret) if delivery.forged else secret)
         headers = {"content-type": delivery.content_type, **delivery.extra_headers, **signed}
         out = []
         for copy in range(delivery.copies):

@@ -134,6 +134,11 @@ class Checkout(_Model):
     def abandoned(self) -> bool:
         return self.abandoned_at is not None and self.completed_at is None
 
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        """Newest-first order of checkouts (the fold's cap, the store's sort key): its start, else its order."""
+        return (self.started_at or self.completed_at or datetime(1970, 1, 1, tzinfo=UTC), self.token)
+
 
 class Profile(_Model):
     given_name: str | None = None

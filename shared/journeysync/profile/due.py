@@ -9,7 +9,7 @@ scan whose cost grows with every member and every year of history.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from journeysync.config.loader import AppConfig
 from journeysync.models.customer import Customer
@@ -18,22 +18,13 @@ from journeysync.models.customer import Customer
 def thresholds(customer: Customer, config: AppConfig) -> list[datetime]:
     """Every time at which the customer's derived state may change without an event."""
     from journeysync.profile.fold import abandon_due
+    from journeysync.profile.journeys import time_thresholds
 
-    profile = customer.profile
-    until = profile.membership.valid_until
-    out: list[datetime] = []
-    for journey in config.journeys.journeys:
-        for stage in journey.stages:
-            days = timedelta(days=stage.within_days or 0)
-            if stage.entry_when == "membership_expiring" and until:
-                out.append(until - days)
-            elif stage.entry_when == "membership_lapsed" and until:
-                out.append(until)
-            elif stage.entry_when == "no_visit_since" and profile.last_visit_at:
-                out.append(profile.last_visit_at + days)
+    out = time_thresholds(config.journeys, customer)
+    until = customer.profile.membership.valid_until
     if until:
         out.append(until)  # membership status flips to expired
-    out += [due for c in profile.checkouts if (due := abandon_due(c, config.routing))]
+    out += [due for c in customer.profile.checkouts if (due := abandon_due(c, config.routing))]
     return out
 
 

@@ -338,7 +338,7 @@ def _join_checkouts(a: Iterable[Checkout], b: Iterable[Checkout]) -> list[Checko
             completed_at=_earliest(seen.completed_at, c.completed_at),
             abandoned_at=_earliest(seen.abandoned_at, c.abandoned_at),
         )
-    newest = sorted(out.values(), key=lambda c: (c.started_at or c.completed_at or _EPOCH, c.token), reverse=True)
+    newest = sorted(out.values(), key=lambda c: c.order_key, reverse=True)
     return newest[:CHECKOUTS_CAP]
 
 

@@ -55,7 +55,8 @@ class Entry:
     event_id: str
 
 
-def _time_entries(journey: JourneyConfig, customer: Customer, now: datetime) -> list[Entry]:
+def _time_candidates(journey: JourneyConfig, customer: Customer) -> list[Entry]:
+    """Every entry time alone can make in `journey` for this customer, whenever it falls."""
     from journeysync.profile.fold import walk_terms
 
     _, ends = walk_terms(customer.profile.membership.terms)
@@ -65,18 +66,27 @@ def _time_entries(journey: JourneyConfig, customer: Customer, now: datetime) -> 
             ahead = timedelta(days=stage.within_days or 0)
             for end in ends:
                 due = end.end - ahead
-                if due <= now and (end.renewed_at is None or end.renewed_at > due):
+                if end.renewed_at is None or end.renewed_at > due:
                     found.append(Entry(due, index, stage.name, f"time:{stage.name}:{end.end.isoformat()}"))
         elif stage.entry_when == "membership_lapsed":
             for end in ends:
-                if end.final and end.end <= now:
+                if end.final:
                     found.append(Entry(end.end, index, stage.name, f"time:{stage.name}:{end.end.isoformat()}"))
         elif stage.entry_when == "no_visit_since":
             last = customer.profile.last_visit_at
-            if last is not None and last + timedelta(days=stage.within_days or 0) <= now:
+            if last is not None:
                 when = last + timedelta(days=stage.within_days or 0)
                 found.append(Entry(when, index, stage.name, f"time:{stage.name}:{last.isoformat()}"))
     return found
+
+
+def _time_entries(journey: JourneyConfig, customer: Customer, now: datetime) -> list[Entry]:
+    return [entry for entry in _time_candidates(journey, customer) if entry.at <= now]
+
+
+def time_thresholds(journeys: JourneysConfig, customer: Customer) -> list[datetime]:
+    """When time alone makes a journey entry for this customer (past and future): the sweep's thresholds."""
+    return [entry.at for journey in journeys.journeys for entry in _time_candidates(journey, customer)]
 
 
 def _event_entries(journey: JourneyConfig, customer: Customer) -> list[Entry]:

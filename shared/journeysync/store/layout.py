@@ -210,11 +210,6 @@ def _at(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _checkout_time(checkout: Checkout) -> datetime:
-    """What a checkout sorts by, as the fold orders them: its start, else its order (the start may come later)."""
-    return checkout.started_at or checkout.completed_at or datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def listed_key(sk: str) -> str:
     """The natural key part of a listed fact's sort key (`E#B#<time>#ref#order` → `B#ref#order`)."""
     _, kind, _, rest = sk.split("#", 3)
@@ -266,7 +261,7 @@ def _fact_docs(customer: Customer) -> Iterable[tuple[str, str]]:
     for purchase in profile.purchases:
         yield f"E#O#{_at(purchase.at)}#{purchase.order_id}", _doc(purchase)
     for checkout in profile.checkouts:
-        yield f"E#K#{_at(_checkout_time(checkout))}#{checkout.token}", _doc(checkout)
+        yield f"E#K#{_at(checkout.order_key[0])}#{checkout.token}", _doc(checkout)
     for rating in profile.ratings:
         prefix = f"{RATING_TIME_PREFIX}{rating.response_id}."
         rtimes = {k.removeprefix(prefix): v.isoformat() for k, v in profile.field_times.items() if k.startswith(prefix)}
@@ -451,7 +446,7 @@ def _listed_facts(profile: dict[str, Any], facts: Mapping[str, list[str]]) -> No
     if "E#K" in facts or "checkouts" not in profile:  # a `P` written before checkouts were facts holds them itself
         profile["checkouts"] = sorted(
             (Checkout.model_validate(_undoc(d)) for d in facts.get("E#K", [])),
-            key=lambda c: (_checkout_time(c), c.token), reverse=True,
+            key=lambda c: c.order_key, reverse=True,
         )
 
 
