@@ -26,7 +26,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return float(context.get_remaining_time_in_millis()) / 1000.0
 
     at = scheduled_time(event)
-    full = (event.get("detail") or {}).get("full") is True
+    detail = event.get("detail")
+    full = isinstance(detail, dict) and detail.get("full") is True  # anything else: the scheduled run
     report = sweep(replace(deps(), now=lambda: at), time_left=time_left, full=full)
     metrics.add_metric(name="SweepScanned", unit=MetricUnit.Count, value=report.scanned)
     metrics.add_metric(name="SweepChanged", unit=MetricUnit.Count, value=report.changed)
