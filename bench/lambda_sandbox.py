@@ -157,7 +157,7 @@ def handlers(build_dir: Path, parameters: dict[str, str] | None = None) -> list[
 
 # Runs inside the sandboxed interpreter (python -I -S): only the paths given, then one import and one call.
 _RUNNER = r"""
-import importlib.abc, importlib.util, json, sys, time
+import gc, importlib.abc, importlib.util, json, sys, time
 spec = json.loads(sys.argv[1])
 started = time.perf_counter()
 sys.path[:0] = spec["path"]
@@ -210,6 +210,8 @@ allowed = tuple(spec["path"]) + (spec["runtime"], spec["stdlib"], spec["platstdl
 print(json.dumps({
     "import_s": imported - started, "invoke_s": done - imported, "total_s": done - started,
     "first_aws_call": calls[0] if calls else None, "error": error,
+    "gc_enabled": gc.isenabled(), "gc_frozen": gc.get_freeze_count(),
+    "powertools_parser": "aws_lambda_powertools.utilities.parser" in sys.modules,
     "result": result if isinstance(result, (dict, list, str, int, type(None))) else repr(result),
     "outside": [f for f in outside if not f.startswith(allowed)],
     "modules": sorted(m.split(".")[0] for m in sys.modules),

@@ -8,6 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from journeysync.coldstart import gc_after_first_invocation
+
 logger = Logger(service="alert_escalator")
 metrics = Metrics(service="alert_escalator")
 
@@ -16,6 +18,7 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
     logger.warning(message, extra=extra)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+from journeysync.coldstart import gc_after_first_invocation
 
 logger = Logger(service="crm_push")
 metrics = Metrics(service="crm_push")
@@ -15,6 +18,7 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
     logger.warning(message, extra=extra)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from journeysync.coldstart import gc_after_first_invocation
 from journeysync.destinations import wiring
 from journeysync.errors import BadInputError
 
@@ -40,6 +42,7 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
     logger.warning(message, extra=extra)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

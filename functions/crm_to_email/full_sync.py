@@ -11,12 +11,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from journeysync.coldstart import gc_after_first_invocation
 from journeysync.destinations import wiring
 
 logger = Logger()
 metrics = Metrics()
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

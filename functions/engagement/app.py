@@ -14,8 +14,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+from journeysync.coldstart import gc_after_first_invocation
 
 logger = Logger(service="engagement")
 metrics = Metrics(service="engagement")
@@ -38,6 +41,7 @@ def _warn(message: str, extra: dict[str, Any]) -> None:
     logger.warning(message, extra=extra)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -9,10 +9,13 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from journeysync.coldstart import gc_after_first_invocation
+
 logger = Logger(service="journey_sweep")
 metrics = Metrics(service="journey_sweep")
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -10,9 +10,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from journeysync.coldstart import gc_after_first_invocation
+
 logger = Logger()
 
 
+@gc_after_first_invocation
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from journeysync.reconcile.run import reconcile

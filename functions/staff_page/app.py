@@ -10,6 +10,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from journeysync.coldstart import gc_after_first_invocation
+
 logger = Logger(service="staff_page")
 metrics = Metrics(service="staff_page")
 
@@ -40,6 +42,7 @@ def _page(event: dict[str, Any]) -> Any:
     return staff_page.act(deps, token, form, now)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

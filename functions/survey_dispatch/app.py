@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from journeysync.clock import scheduled_time
+from journeysync.coldstart import gc_after_first_invocation
 
 logger = Logger(service="survey_dispatch")
 metrics = Metrics(service="survey_dispatch")
@@ -39,6 +41,7 @@ def _record(record: Any) -> None:
                 skipped=report.skipped, repeated=report.repeated, event_ids=report.event_ids)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -49,6 +52,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                        carries="a ProfileChanged", warn=_warn).response
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def send_due(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+from journeysync.coldstart import gc_after_first_invocation
 
 logger = Logger(service="survey_router")
 metrics = Metrics(service="survey_router")
@@ -39,6 +42,7 @@ def _route(record: Any) -> None:
                 alerts_updated=report.updated, alerts_notified=report.notified, alert_ids=report.alert_ids)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

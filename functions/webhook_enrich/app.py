@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from journeysync.batch import Verdict, settle
+from journeysync.coldstart import gc_after_first_invocation
 from journeysync.ingest.enrich_consumer import enrichment_verdict
 from journeysync.ingest.wiring import default_deps
 
@@ -26,6 +28,7 @@ def _verdict(record: SQSRecord) -> Verdict:
     return verdict
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

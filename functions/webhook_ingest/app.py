@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from journeysync.coldstart import gc_after_first_invocation
 from journeysync.ingest.apigw import serve
 from journeysync.ingest.wiring import default_deps
 
@@ -15,6 +16,7 @@ logger = Logger(service="webhook_ingest")
 metrics = Metrics(service="webhook_ingest")
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import aws_lambda_powertools.utilities.batch  # noqa: F401  (before pydantic: see journeysync.coldstart)
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from journeysync.clock import scheduled_time
+from journeysync.coldstart import gc_after_first_invocation
 
 logger = Logger(service="work_items")
 metrics = Metrics(service="work_items")
@@ -41,6 +43,7 @@ def _handle(record: Any) -> None:
                 items_closed=report.closed, items_notified=report.notified, item_ids=report.item_ids)
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                        carries="a ProfileChanged", warn=_warn).response
 
 
+@gc_after_first_invocation
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def escalate(event: dict[str, Any], context: Any) -> dict[str, Any]:

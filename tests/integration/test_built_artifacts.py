@@ -51,6 +51,23 @@ def test_handlers_import_only_what_the_layers_ship(runs: dict[str, dict[str, Any
         assert "pygal" not in run["modules"], f"{logical_id} loads the chart library"
 
 
+def test_every_built_handler_turns_the_collector_back_on_after_its_first_invocation(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    for logical_id, run in runs.items():
+        assert run["gc_enabled"], f"{logical_id} left the garbage collector paused"
+        assert run["gc_frozen"] > 10_000, f"{logical_id} did not freeze its init objects ({run['gc_frozen']})"
+
+
+def test_queue_handlers_load_powertools_batch_without_its_pydantic_parser_models(
+    runs: dict[str, dict[str, Any]], built_handlers: list[Handler],
+) -> None:
+    queue_handlers = [h.logical_id for h in built_handlers if "Records" in h.event]
+    assert len(queue_handlers) >= 6
+    for logical_id in queue_handlers:
+        assert not runs[logical_id]["powertools_parser"], f"{logical_id} loaded Powertools' parser models"
+
+
 def test_the_shared_layer_ships_no_boto3_and_no_pygal_and_the_report_layer_has_pygal(build: Path) -> None:
     shared = build / "SharedLayer" / "python"
     assert (shared / "journeysync").is_dir() and (shared / "aws_lambda_powertools").is_dir()
