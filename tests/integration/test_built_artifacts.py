@@ -49,6 +49,7 @@ def test_every_built_handler_reaches_its_first_aws_call_or_completes(runs: dict[
 def test_handlers_import_only_what_the_layers_ship(runs: dict[str, dict[str, Any]]) -> None:
     for logical_id, run in runs.items():
         assert "pygal" not in run["modules"], f"{logical_id} loads the chart library"
+        assert "yaml" not in run["modules"], f"{logical_id} parses YAML (the config layer's config.json is JSON)"
 
 
 def test_every_built_handler_turns_the_collector_back_on_after_its_first_invocation(
@@ -74,6 +75,9 @@ def test_the_shared_layer_ships_no_boto3_and_no_pygal_and_the_report_layer_has_p
     for name in ("boto3", "botocore", "s3transfer", "pygal", "phonenumbers/geodata", "phonenumbers/carrierdata"):
         assert not (shared / name).exists(), f"the shared layer ships {name}"
     assert (build / "ReportLayer" / "python" / "pygal").is_dir()
+    config = build / "ConfigLayer"
+    assert (config / "config.json").is_file() and (config / "catalogue.yaml").is_file()
+    assert not (config / "Makefile").exists()
 
 
 def test_every_module_of_every_artifact_ships_bytecode_valid_whatever_its_mtime(build: Path) -> None:
