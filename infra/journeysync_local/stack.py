@@ -189,9 +189,11 @@ class LocalStack:
             urls[vendor] = f"{self.url}/webhooks/{vendor}" + (f"/{token}" if token else "")
         return urls
 
-    def signed_webhook(self, vendor: str, body: bytes, secret: str | None = None) -> tuple[str, dict[str, str]]:
+    def signed_webhook(
+        self, vendor: str, body: bytes, secret: str | None = None, now: datetime | None = None
+    ) -> tuple[str, dict[str, str]]:
         """The URL and signed headers of `body` sent as `vendor` sends it, with its secret on this stack
-        (or `secret`: a forgery's)."""
+        (or `secret`: a forgery's), signed at `now` (default: the clock's now)."""
         from journeysync.vendors import adapter_for
 
         adapter = adapter_for(vendor)
@@ -199,14 +201,27 @@ class LocalStack:
             raise ValueError(f"no adapter for vendor {vendor!r}")
         secret = self.vendor_secrets[vendor] if secret is None else secret
         url = f"{self.url}/webhooks/{vendor}" + (f"/{secret}" if vendor in PATH_TOKEN_VENDORS else "")
-        return url, adapter.signed_headers(secret, body, url=url, now=datetime.now(UTC))
+        return url, adapter.signed_headers(secret, body, url=url, now=now or datetime.now(UTC))
 
-    def post_webhook(self, vendor: str, body: bytes, timeout: float = 30) -> Any:
-        """POST `body` to the gateway signed as `vendor` (the `requests` response)."""
+    def post_webhook(
+        self,
+        vendor: str,
+        body: bytes,
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str | None = None,
+        now: datetime | None = None,
+        timeout: float = 30,
+    ) -> Any:
+        """POST `body` to the gateway signed as `vendor` (the `requests` response).
+
+        `headers` go too and win over what the vendor's signing adds beside its signature (a topic, a
+        delivery id): a recorded delivery's own metadata, or a test's choice of topic."""
         import requests
 
-        url, headers = self.signed_webhook(vendor, body)
-        return requests.post(url, data=body, headers=headers, timeout=timeout)
+        url, signed = self.signed_webhook(vendor, body, now=now)
+        sent = {**signed, **({"content-type": content_type} if content_type else {}), **(headers or {})}
+        return requests.post(url, data=body, headers=sent, timeout=timeout)
 
     def has_route(self, method: str, path: str) -> bool:
         return self.gateway is not None and self.gateway.match(method, path) is not None

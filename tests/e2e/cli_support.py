@@ -48,16 +48,8 @@ _FIRST_SENT: dict[str, str] = {}
 
 def post_cloudevent(stack: LocalStack, event_id: str, kind: str, email: str, data: dict[str, Any]) -> None:
     """A signed in-house CloudEvent from the tills; a second post of the same id is a byte-identical redelivery."""
-    import requests
-
-    from journeysync.vendors import adapter_for
-
     at = _FIRST_SENT.setdefault(event_id, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     body = json.dumps({"specversion": "1.0", "id": event_id, "source": "tills", "type": kind, "time": at,
                        "identity": {"emails": [email]}, "data": data}).encode()
-    adapter = adapter_for("cloudevents")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/cloudevents"
-    headers = adapter.signed_headers(stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
-    assert requests.post(url, data=body, headers=headers, timeout=20).status_code in (200, 202)
+    assert stack.post_webhook("cloudevents", body, timeout=20).status_code in (200, 202)
     stack.wait_idle(timeout=30)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import requests
 from journeysync_local.stack import LocalStack
 
 from journeysync.store.profiles import ProfileStore
-from journeysync.vendors import adapter_for
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e
@@ -86,13 +83,7 @@ def _deliveries() -> list[tuple[str, bytes, dict[str, str]]]:
 
 
 def _post(stack: LocalStack, vendor: str, body: bytes, headers: dict[str, str]) -> int:
-    adapter = adapter_for(vendor)
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/{vendor}"
-    signed = adapter.signed_headers(stack.vendor_secrets[vendor], body, url=url, now=datetime.now(UTC))
-    return requests.post(
-        url, data=body, headers={"content-type": "application/json", **headers, **signed}, timeout=20
-    ).status_code
+    return int(stack.post_webhook(vendor, body, headers=headers, content_type="application/json", timeout=20).status_code)
 
 
 def _state(stack: LocalStack) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from journeysync_local.stack import LocalStack
 from journeysync_local.vendor_standin import VendorStandIn
 from typer.testing import CliRunner
@@ -26,7 +25,6 @@ from journeysync.identity import IdentityKey
 from journeysync.models import ConsentChanged, CustomerEvent, IdentityKeys, MembershipPurchased, Money
 from journeysync.queueing import send_events
 from journeysync.store import ProfileStore
-from journeysync.vendors import adapter_for
 from journeysync_cli.main import app
 from tests.e2e.fixtures import StartStack
 from tests.events import load_sample
@@ -107,11 +105,7 @@ def _tamper(stack: LocalStack, standin: VendorStandIn) -> None:
     arrived = {**sample["data"]["object"]["payment"], "id": "PAY-ARRIVED", "created_at": (NOW - timedelta(hours=3)).isoformat()}
     body = json.dumps({**sample, "event_id": "evt-arrived", "data": {**sample["data"], "id": "PAY-ARRIVED",
                                                                        "object": {"payment": arrived}}}).encode()
-    adapter = adapter_for("square")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/square"
-    headers = adapter.signed_headers(stack.vendor_secrets["square"], body, url=url, now=NOW)
-    assert requests.post(url, data=body, headers=headers, timeout=10).status_code == 200
+    assert stack.post_webhook("square", body, now=NOW, timeout=10).status_code == 200
     standin.seed("square", "payments", "PAY-ARRIVED", arrived)
     # … and one, plus a Shopify order, whose webhooks never came
     dropped = {**arrived, "id": "PAY-DROPPED", "buyer_email_address": "dropped.square@example.org",

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from botocore.exceptions import ClientError
 from journeysync_local.stack import LocalStack, parse_trace_header
 
@@ -16,7 +15,6 @@ from journeysync.identity import IdentityKey
 from journeysync.models import CustomerEvent, IdentityKeys, Money, PurchaseCompleted, TicketBooked
 from journeysync.models.events import LineItem
 from journeysync.store import ProfileStore
-from journeysync.vendors import adapter_for
 from tests.crm_to_email_support import bus_entry, customer, profile_changed
 from tests.e2e.fixtures import StartStack
 
@@ -117,11 +115,7 @@ def test_every_hop_is_traced_to_the_webhook_that_started_it(local_stack: LocalSt
             "data": {"tier": "individual", "term_months": 12},
         }
     ).encode()
-    adapter = adapter_for("cloudevents")
-    assert adapter is not None
-    url = f"{local_stack.url}/webhooks/cloudevents"
-    headers = adapter.signed_headers(local_stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
-    reply = requests.post(url, data=body, headers=headers, timeout=20)
+    reply = local_stack.post_webhook("cloudevents", body, timeout=20)
     assert reply.status_code == 200
     webhook = reply.headers["apigw-requestid"]
     deadline = time.monotonic() + 30

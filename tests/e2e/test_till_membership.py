@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -14,7 +13,6 @@ from journeysync_local.vendor_standin import VendorStandIn
 
 from journeysync.identity import IdentityKey
 from journeysync.store.profiles import ProfileStore
-from journeysync.vendors import adapter_for
 from tests.e2e.fixtures import StartStack
 from tests.events import api_answer, load_sample
 
@@ -32,11 +30,7 @@ def standin() -> Iterator[VendorStandIn]:
 
 
 def _post_square(stack: LocalStack, body: bytes) -> requests.Response:
-    adapter = adapter_for("square")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/square"
-    headers = adapter.signed_headers(stack.vendor_secrets["square"], body, url=url, now=datetime.now(UTC))
-    return requests.post(url, data=body, headers=headers, timeout=20)
+    return stack.post_webhook("square", body, timeout=20)
 
 
 def test_a_till_membership_payment_can_book_online_at_once_and_replays_change_nothing(

@@ -12,14 +12,13 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from journeysync_local.stack import PATH_TOKEN_VENDORS, LocalStack
+from journeysync_local.stack import LocalStack
 
 from journeysync.identity import IdentityKey
 from journeysync.models.customer import Customer
 from journeysync.profile.view import find, view
 from journeysync.queueing import dead_letter
 from journeysync.store import ProfileStore
-from journeysync.vendors import adapter_for
 from tests.e2e.cli_support import cli
 from tests.events import ROOT
 
@@ -34,14 +33,8 @@ def _iso(at: datetime) -> str:
 
 
 def post(stack: LocalStack, vendor: str, body: bytes, **headers: str) -> requests.Response:
-    adapter = adapter_for(vendor)
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/{vendor}"
-    if vendor in PATH_TOKEN_VENDORS:
-        url += f"/{stack.vendor_secrets[vendor]}"
-    signed = adapter.signed_headers(stack.vendor_secrets[vendor], body, url=url, now=datetime.now(UTC))
     content = "application/x-www-form-urlencoded" if vendor == "mailchimp" else "application/json"
-    return requests.post(url, data=body, headers={"content-type": content, **signed, **headers}, timeout=10)
+    return stack.post_webhook(vendor, body, headers=headers, content_type=content, timeout=10)
 
 
 def cloudevent(event_id: str, type_: str, data: dict[str, Any], *, at: datetime, source: str = "tills",

@@ -7,17 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 from journeysync_local.stack import LocalStack, vendor_secrets
 from journeysync_local.template import repo_root
 from journeysync_local.vendor_standin import VendorStandIn
 
-from journeysync.vendors import adapter_for
 from tests.e2e.fixtures import StartStack
 
 pytestmark = pytest.mark.e2e
@@ -49,11 +46,7 @@ def _cloudevent(stack: LocalStack, event_id: str, kind: str, email: str, data: d
             "data": data,
         }
     ).encode()
-    adapter = adapter_for("cloudevents")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/cloudevents"
-    headers = adapter.signed_headers(stack.vendor_secrets["cloudevents"], body, url=url, now=datetime.now(UTC))
-    return requests.post(url, data=body, headers=headers, timeout=20).status_code
+    return int(stack.post_webhook("cloudevents", body, timeout=20).status_code)
 
 
 @pytest.mark.timeout(300)
@@ -153,11 +146,7 @@ def test_a_slack_outage_never_loses_the_alert(
         "person_properties": {"touchpoint": "visit"},
     }
     body = json.dumps({"event_type": "survey_response.created", "event_id": "d-901", "event_data": rating}).encode()
-    adapter = adapter_for("delighted")
-    assert adapter is not None
-    url = f"{stack.url}/webhooks/delighted"
-    headers = adapter.signed_headers(stack.vendor_secrets["delighted"], body, url=url, now=datetime.now(UTC))
-    assert requests.post(url, data=body, headers=headers, timeout=20).status_code == 200
+    assert stack.post_webhook("delighted", body, timeout=20).status_code == 200
     stack.wait_idle(timeout=180, settle=0.5)
 
     calls = slack.calls(SLACK, method="POST")

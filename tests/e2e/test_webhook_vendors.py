@@ -55,12 +55,8 @@ def _url(stack: LocalStack, vendor: str, token: str | None = None) -> str:
 
 
 def _post(stack: LocalStack, vendor: str, body: bytes, headers: dict[str, str]) -> requests.Response:
-    adapter = adapter_for(vendor)
-    assert adapter is not None
-    url = _url(stack, vendor)
-    signed = adapter.signed_headers(stack.vendor_secrets[vendor], body, url=url, now=datetime.now(UTC))
     content_type = "application/x-www-form-urlencoded" if vendor == "mailchimp" else "application/json"
-    return requests.post(url, data=body, headers={"content-type": content_type, **headers, **signed}, timeout=10)
+    return stack.post_webhook(vendor, body, headers=headers, content_type=content_type, timeout=10)
 
 
 def _drain(stack: LocalStack, logical_id: str) -> list[dict[str, Any]]:
