@@ -2,7 +2,8 @@
 
 `python -m bench store cost` runs two modules; the rows and keys of modules not run this time are
 kept from the last run (the table says when each was measured). docs/benchmarks.json is one object
-of numbers (`cold_start_ratio` an object of numbers per function), built by `bench.summary`.
+of numbers (`cold_start_ratio` an object of numbers per function, `cold_start_floor_ratio` one per kind of
+handler: what its libraries alone cost), built by `bench.summary`.
 """
 
 from __future__ import annotations

@@ -199,7 +199,8 @@ if spec["handler"]:
     except Exception as exc:
         result, error = None, type(exc).__name__ + ": " + str(exc)[:300]
     done = time.perf_counter()
-else:  # the baseline: what any Python function pays for boto3 and one client
+else:  # the baseline: what any Python function pays for boto3 and one client (after `floor`, if given)
+    exec(spec.get("floor") or "")
     import boto3
     boto3.client("sqs")
     imported = done = time.perf_counter()
@@ -219,10 +220,16 @@ print(json.dumps({
 """
 
 
-def run_handler(handler: Handler | None, runtime: Path, timeout: float = 60) -> dict[str, Any]:
-    """One fresh interpreter: import + first invocation of `handler` (None = the boto3 baseline)."""
+def run_handler(
+    handler: Handler | None, runtime: Path, timeout: float = 60, floor: str = "", layers: list[Path] | None = None
+) -> dict[str, Any]:
+    """One fresh interpreter: import + first invocation of `handler` (None = the boto3 baseline).
+
+    With `floor` (Python statements) and `layers` on the path, the baseline runs them first: what a
+    handler pays for libraries before any code of its own."""
     spec = {
-        "path": [str(handler.code_dir), *map(str, handler.layer_dirs)] if handler else [],
+        "path": [str(handler.code_dir), *map(str, handler.layer_dirs)] if handler else list(map(str, layers or [])),
+        "floor": floor,
         "runtime": str(runtime),
         "stdlib": sysconfig.get_paths()["stdlib"],
         "platstdlib": sysconfig.get_paths()["platstdlib"],

@@ -77,6 +77,9 @@ def summarise(raw: dict[str, list[Row]], results: dict[str, dict[str, Any]], jso
         cold = dict(results["cold_start"]["cold_start_ratio"])
     if cold:
         summary["cold_start_ratio"] = {k: float(v) for k, v in sorted(cold.items())}
+    floors = {f.split()[2]: v for f, v in rows.get("cold_start", {}).items() if f.startswith("floor for ")}
+    if floors:
+        summary["cold_start_floor_ratio"] = {k: float(v) for k, v in sorted(floors.items())}
     for module in ("cost", "store"):
         summary.update({k: float(v) for k, v in results.get(module, {}).items()})
     _year_three(summary)
