@@ -52,6 +52,13 @@ def test_handlers_import_only_what_the_layers_ship(runs: dict[str, dict[str, Any
         assert "yaml" not in run["modules"], f"{logical_id} parses YAML (the config layer's config.json is JSON)"
 
 
+def test_webhook_ingest_loads_no_http_client_until_a_webhook_needs_a_vendor_lookup(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    loaded = runs["WebhookIngestFunction"]["modules"]
+    assert "tenacity" not in loaded and "requests" not in loaded, "the vendor API client loads on every cold start"
+
+
 def test_every_built_handler_turns_the_collector_back_on_after_its_first_invocation(
     runs: dict[str, dict[str, Any]],
 ) -> None:

@@ -24,13 +24,13 @@ from journeysync.ingest.enrich_consumer import enrichment_verdict
 from journeysync.ingest.pipeline import EnrichmentOutcome, IngestDeps, enrichment_message, run_enrichment
 from journeysync.ingest.settings import IngestSettings
 from journeysync.models.events import CustomerEvent, IdentityKeys, MembershipPurchased
+from journeysync.vendors.api import VendorApi
 from journeysync.vendors.base import (
     EnrichContext,
     Enrichment,
     ParseContext,
     Parsed,
     VendorAdapter,
-    VendorApi,
     WebhookRequest,
 )
 from journeysync.vendors.cloudevents import sign

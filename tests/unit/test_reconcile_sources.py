@@ -9,7 +9,8 @@ import responses
 
 from journeysync.reconcile.sources import list_shopify_orders, list_square_payments, shopify_delivery, square_delivery
 from journeysync.vendors import adapter_for
-from journeysync.vendors.base import ParseContext, VendorApi
+from journeysync.vendors.api import VendorApi
+from journeysync.vendors.base import ParseContext
 
 SQUARE = "https://connect.squareup.com"
 SHOP = "https://riverside.myshopify.com/admin/api/2025-10"

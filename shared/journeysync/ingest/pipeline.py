@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -29,9 +29,12 @@ from journeysync.models.events import CustomerEvent
 from journeysync.models.validation import first_error_field
 from journeysync.queueing import send_events
 from journeysync.vendors import EnrichContext, Enrichment, ParseContext, Parsed, SignatureError, adapter_for
-from journeysync.vendors.base import VendorAdapter, VendorApi, WebhookRequest
+from journeysync.vendors.base import VendorAdapter, WebhookRequest
 
-ApiFactory = Callable[[str, bool], VendorApi | None]
+if TYPE_CHECKING:
+    from journeysync.vendors.api import VendorApi
+
+ApiFactory = Callable[[str, bool], "VendorApi | None"]
 """(vendor, inline) → the vendor's API client for enrichment, or None when the vendor has none configured."""
 
 

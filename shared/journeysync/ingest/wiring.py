@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from journeysync.ingest.pipeline import IngestDeps
 from journeysync.ingest.settings import IngestSettings, get_ingest_settings
-from journeysync.vendors.base import VendorApi
+
+if TYPE_CHECKING:
+    from journeysync.vendors.api import VendorApi
 
 # vendor → Secrets Manager name (under the secrets prefix) of the API token its enrichment calls need
 API_TOKEN_SECRETS = {"square": "square_api", "eventbrite": "eventbrite_api", "shopify": "shopify_api"}
@@ -26,6 +29,8 @@ def api_factory(
         token = secret(name) if name and base else None
         if not token or not base:
             return None
+        from journeysync.vendors.api import VendorApi  # only a webhook that needs a lookup loads the client
+
         headers = {"Square-Version": settings.square_api_version} if vendor == "square" else {}
         token_header = "X-Shopify-Access-Token" if vendor == "shopify" else None
         if inline:

@@ -30,12 +30,12 @@ from journeysync.errors import JourneysyncError
 from journeysync.identity import IdentityKey
 from journeysync.models.events import CustomerEvent
 from journeysync.reconcile.report import Report
+from journeysync.vendors.api import VendorApi
 from journeysync.vendors.base import (
     EnrichContext,
     ParseContext,
     Parsed,
     VendorAdapter,
-    VendorApi,
     WebhookRequest,
 )
 

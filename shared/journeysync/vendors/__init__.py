@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from journeysync.vendors.base import (
     EnrichContext,
@@ -15,9 +16,11 @@ from journeysync.vendors.base import (
     Parsed,
     SignatureError,
     VendorAdapter,
-    VendorApi,
     WebhookRequest,
 )
+
+if TYPE_CHECKING:
+    from journeysync.vendors.api import VendorApi
 
 # vendor name in the URL → "module:Class"; modules import lazily so a cold start loads only one adapter
 REGISTRY: dict[str, str] = {
@@ -40,6 +43,15 @@ def adapter_for(name: str) -> VendorAdapter | None:
     module, _, cls = target.partition(":")
     adapter: VendorAdapter = getattr(import_module(module), cls)()
     return adapter
+
+
+def __getattr__(name: str) -> Any:
+    """`VendorApi` on first use: importing the package loads no HTTP client (see journeysync.vendors.api)."""
+    if name == "VendorApi":
+        from journeysync.vendors.api import VendorApi
+
+        return VendorApi
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -20,15 +20,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from journeysync.config.catalogue import Catalogue
-from journeysync.connectors.http import HttpConnector
-from journeysync.errors import BadInputError, FatalError, JourneysyncError
+from journeysync.errors import BadInputError, JourneysyncError
 from journeysync.models.events import CustomerEvent
 from journeysync.models.limits import scrub_json
+
+if TYPE_CHECKING:
+    from journeysync.vendors.api import VendorApi
 
 REPLAY_WINDOW_SECONDS = 300
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -117,42 +119,6 @@ class ParseContext:
     catalogue: Catalogue
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     api_base_urls: Mapping[str, str] = field(default_factory=dict)
-
-
-class VendorApi(HttpConnector):
-    """A vendor's REST API as the enrichment step calls it: bearer token, timeouts, retries (HttpConnector)."""
-
-    def __init__(
-        self,
-        name: str,
-        base_url: str,
-        token: str,
-        headers: Mapping[str, str] | None = None,
-        *,
-        token_header: str | None = None,
-        **kw: Any,
-    ):
-        super().__init__(base_url, **kw)
-        self.name = name
-        self._token = token
-        self._headers = dict(headers or {})
-        # Most vendors take a bearer token; Shopify wants the bare token in its own header.
-        self._token_header = token_header
-
-    def default_headers(self) -> dict[str, str]:
-        auth = {self._token_header: self._token} if self._token_header else {"Authorization": f"Bearer {self._token}"}
-        return {**auth, "Accept": "application/json", **self._headers}
-
-    def get_json(
-        self, path_or_url: str, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
-    ) -> Any:
-        """GET and decode; a 200 whose body is not JSON is the vendor's fault, so it is fatal, not a crash."""
-        response = self.request("GET", path_or_url, ok=(200,), params=dict(params or {}), headers=dict(headers or {}))
-        try:
-            doc = response.json()
-        except ValueError:
-            raise FatalError(f"{self.name} answered 200 with a body that is not JSON") from None
-        return scrub_json(doc)  # half a surrogate pair from a vendor must not fail the queue send later
 
 
 @dataclass(frozen=True)
