@@ -88,3 +88,11 @@ def test_the_build_stops_on_a_value_that_means_something_else_as_json_text(tmp_p
     with pytest.raises(ConfigError) as exc:
         compile_directory(source)
     assert exc.value.source == str(source / "segments.yaml") and "quote it" in exc.value.message
+
+
+def test_the_build_says_in_one_line_when_it_cannot_write_config_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(SHIPPED), str(tmp_path / "no-such-dir" / COMPILED)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("config layer: ") and "no-such-dir" in err and len(err.splitlines()) == 1

@@ -138,11 +138,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m journeysync.config.files CONFIG_DIR OUTPUT_JSON", file=sys.stderr)
         return 2
     try:
-        document = compile_directory(Path(argv[0]))
-    except ConfigError as exc:
+        Path(argv[1]).write_bytes(compile_directory(Path(argv[0])))
+    except (ConfigError, OSError) as exc:
         print(f"config layer: {exc}", file=sys.stderr)
         return 1
-    Path(argv[1]).write_bytes(document)
     return 0
 
 
