@@ -1,4 +1,4 @@
-"""A Lambda sandbox's first invocation runs without the garbage collector.
+"""A Lambda sandbox's first invocation runs without the garbage collector, for a bounded time.
 
 A cold start imports boto3, Powertools, pydantic and the models and builds clients and config: a few
 hundred thousand objects, all of which live as long as the sandbox. CPython's generational collector
@@ -8,19 +8,26 @@ benchmark's sandbox that was about a tenth of a handler's import + first invocat
 So applying `gc_after_first_invocation` to a handler (at import, inside Lambda only) pauses the
 collector, and the end of the handler's first invocation — returned or raised — freezes what is alive
 (`gc.freeze`: moved to a permanent generation later collections skip, so warm invocations collect
-less too) and turns it back on. Outside a Lambda sandbox (tests, the CLI) it changes nothing.
+less too) and turns it back on. A first invocation that runs longer than `PAUSE_LIMIT_SECONDS` (a
+nightly reconcile, a full sync) gets the collector back then, without the freeze, so a long job's
+reference cycles are collected as usual. Outside a Lambda sandbox (tests, the CLI) it changes nothing.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
+PAUSE_LIMIT_SECONDS = 10.0
+"""Longest a first invocation runs without the collector (a cold start's own work takes well under 1 s)."""
+
+_lock = threading.Lock()
 _paused = False
 
 
@@ -31,18 +38,22 @@ def in_lambda() -> bool:
 def pause() -> None:
     """Pause the collector for this sandbox's init, if it is a Lambda sandbox and it is running."""
     global _paused
-    if in_lambda() and gc.isenabled():
-        gc.disable()
-        _paused = True
+    with _lock:
+        if in_lambda() and gc.isenabled():
+            gc.disable()
+            _paused = True
 
 
-def resume() -> None:
-    """Freeze everything alive and turn the collector back on; does nothing unless `pause` paused it."""
+def resume(freeze: bool = True) -> None:
+    """Turn the collector back on (first freezing everything alive, unless `freeze` is False); does
+    nothing unless `pause` paused it."""
     global _paused
-    if _paused:
-        _paused = False
-        gc.freeze()
-        gc.enable()
+    with _lock:
+        if _paused:
+            _paused = False
+            if freeze:
+                gc.freeze()
+            gc.enable()
 
 
 def gc_after_first_invocation(handler: Handler) -> Handler:
@@ -51,9 +62,16 @@ def gc_after_first_invocation(handler: Handler) -> Handler:
 
     @wraps(handler)
     def invoke(event: Any, context: Any) -> Any:
+        limit = None
+        if _paused:
+            limit = threading.Timer(PAUSE_LIMIT_SECONDS, resume, kwargs={"freeze": False})
+            limit.daemon = True
+            limit.start()
         try:
             return handler(event, context)
         finally:
+            if limit is not None:
+                limit.cancel()
             resume()
 
     return invoke  # type: ignore[return-value]

@@ -65,3 +65,24 @@ def test_a_collector_someone_else_turned_off_stays_off(monkeypatch: pytest.Monke
     wrapped = coldstart.gc_after_first_invocation(lambda event, context: None)
     wrapped({}, None)
     assert not gc.isenabled()  # not ours to turn on
+
+
+def test_a_long_first_invocation_gets_the_collector_back_at_the_limit_without_a_freeze(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "journeysync-reconcile")
+    monkeypatch.setattr(coldstart, "PAUSE_LIMIT_SECONDS", 0.05)
+    seen: list[bool] = []
+
+    def nightly(event: Any, context: Any) -> None:
+        seen.append(gc.isenabled())
+        deadline = time.monotonic() + 5
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(gc.isenabled())
+
+    coldstart.gc_after_first_invocation(nightly)({}, None)
+    assert seen == [False, True]  # paused at the start, back on mid-run
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # a long job's objects are not frozen
