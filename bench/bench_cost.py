@@ -18,6 +18,7 @@ from typing import Any
 
 from journeysync_local.demo.play import DemoRun
 
+from bench.capacity import due_of, gsi1_keys, index_write_units
 from bench.prices import cost_per_million
 from journeysync.store.budget import item_size
 from journeysync.store.layout import kind_of
@@ -120,40 +121,30 @@ class _Meter:
         self.wru_by_kind[kind_of(sk) if pk.startswith("C#") else pk.split("#", 1)[0] + "#"] += units
         return units
 
-    def _index_units(self, key: tuple[str, str], gsi1: tuple[str, str] | None, size: int, due: str | None) -> int:
-        """Index writes of one table write. gsi1 projects every attribute: each write of an item it holds
-        writes the index again, and one that changes the item's gsi1 keys (a status moving) deletes the old
-        entry and puts the new one. The due index holds keys only: written only when the due time changes.
-        `gsi1` is the item's gsi1 keys after the write (None: not sent, so unchanged)."""
-        units = 0
-        index_units = max(1, math.ceil(size / 1024))
-        old = self.gsi1_keys.get(key) if gsi1 is not None else self.gsi1_keys.get(key, self.final_gsi1.get(key))
-        if gsi1 is not None and gsi1[0]:
-            units += index_units * (2 if old is not None and old != gsi1 else 1)
+    def _index_units(self, key: tuple[str, str], size: int, due: str | None, put: bool = False,
+                     gsi1: tuple[str, str] | None = None) -> int:
+        """Index writes of one table write (bench.capacity.index_write_units). A put sends the item's gsi1
+        keys (`gsi1`, None: not in the index); an update or delete leaves them as they were."""
+        old = self.gsi1_keys.get(key) if put else self.gsi1_keys.get(key, self.final_gsi1.get(key))
+        gsi1_units, due_units = index_write_units(size, old, gsi1 if put else old, self.due.get(key), due)
+        if put and gsi1 is not None:
             self.gsi1_keys[key] = gsi1
-        elif old is not None:
-            units += index_units  # rewritten in place, or (gsi1 keys dropped) taken out
-            if gsi1 is not None:
-                del self.gsi1_keys[key]
-        self.wru_by_kind["gsi1 index"] += units
-        old_due = self.due.get(key)
-        if due != old_due:
-            moved = (old_due is not None) + (due is not None)
-            units += moved
-            self.wru_by_kind["due index"] += moved
+        elif put:
+            self.gsi1_keys.pop(key, None)
+        self.wru_by_kind["gsi1 index"] += gsi1_units
+        if due_units:
+            self.wru_by_kind["due index"] += due_units
         if due is None:
             self.due.pop(key, None)
         else:
             self.due[key] = due
-        return units
+        return gsi1_units + due_units
 
     def _written(self, item: dict[str, Any]) -> int:
         size = _size(item)
         key = _key(item)
         self.known[key] = size
-        due = item.get("due", {}).get("S")
-        gsi1 = (item.get("gsi1pk", {}).get("S", ""), item.get("gsi1sk", {}).get("S", ""))
-        return self._units(key, size) + self._index_units(key, gsi1, size, due)
+        return self._units(key, size) + self._index_units(key, size, due_of(item), put=True, gsi1=gsi1_keys(item))
 
     def _rewritten(self, key: dict[str, Any], sent: dict[str, Any], expression: str = "") -> int:
         k = _key(key)
@@ -162,12 +153,12 @@ class _Meter:
         due = self.due.get(k)
         if "#due" in expression:  # journeysync.store.requests.set_due: SET a new due time or REMOVE it
             due = sent.get(":d", {}).get("S")
-        return self._units(k, size) + self._index_units(k, None, size, due)
+        return self._units(k, size) + self._index_units(k, size, due)
 
     def _deleted(self, key: dict[str, Any]) -> int:
         k = _key(key)
         size = self.known.pop(k, 0) or _size(key)
-        units = self._index_units(k, None, size, None)
+        units = self._index_units(k, size, None)
         self.gsi1_keys.pop(k, None)
         return self._units(k, size) + units
 
@@ -238,8 +229,8 @@ def _final_items(stack: Any) -> tuple[dict[tuple[str, str], int], dict[tuple[str
     for page in ddb.get_paginator("scan").paginate(TableName=stack.resources["Table"]):
         for item in page.get("Items", []):
             sizes[_key(item)] = item_size(item)
-            if "gsi1pk" in item:
-                indexed[_key(item)] = (item["gsi1pk"]["S"], item.get("gsi1sk", {}).get("S", ""))
+            if (keys := gsi1_keys(item)) is not None:
+                indexed[_key(item)] = keys
     return sizes, indexed
 
 

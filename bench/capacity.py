@@ -94,16 +94,36 @@ def metering(functions: set[str] | None = None) -> Iterator[Capacity]:
         setattr(BaseClient, "_make_api_call", original)  # noqa: B010
 
 
+def gsi1_keys(item: dict[str, Any]) -> tuple[str, str] | None:
+    """An item's gsi1 keys (None: not in the index)."""
+    return (item[_GSI_KEY]["S"], item.get("gsi1sk", {}).get("S", "")) if _GSI_KEY in item else None
+
+
+def due_of(item: dict[str, Any]) -> str | None:
+    return item["due"]["S"] if "due" in item else None
+
+
+def index_write_units(size: int, gsi1_before: tuple[str, str] | None, gsi1_after: tuple[str, str] | None,
+                      due_before: str | None, due_after: str | None) -> tuple[int, int]:
+    """(gsi1, due index) write units of one table write of an item of `size` bytes.
+
+    gsi1 projects every attribute, so each write of an item it holds (before or after) writes the index
+    again, and one that moves the item's gsi1 keys deletes the old entry and puts the new one. The due
+    index holds keys only: it is written only when the due time changes (out, in, or both)."""
+    gsi1 = 0
+    if gsi1_before is not None or gsi1_after is not None:
+        moved = gsi1_before is not None and gsi1_after is not None and gsi1_before != gsi1_after
+        gsi1 = _units(size, 1024) * (2 if moved else 1)
+    due = (due_before is not None) + (due_after is not None) if due_before != due_after else 0
+    return gsi1, due
+
+
 def _write(item: dict[str, Any], old: dict[str, Any], cap: Capacity) -> int:
     size = max(item_size(item), item_size(old))
     cap.item_sizes[size // 64 * 64] += 1
-    units = _units(size, 1024)
-    if _GSI_KEY in item or _GSI_KEY in old:  # projection ALL: every write; a moved key deletes and puts
-        moved = _GSI_KEY in item and _GSI_KEY in old and any(item.get(k) != old.get(k) for k in (_GSI_KEY, "gsi1sk"))
-        units += _units(item_size(item) if item else item_size(old), 1024) * (2 if moved else 1)
-    if item.get("due") != old.get("due"):  # the keys-only due index: written only when the due time changes
-        units += ("due" in item) + ("due" in old)
-    return units
+    gsi1, due = index_write_units(item_size(item) if item else item_size(old), gsi1_keys(old), gsi1_keys(item),
+                                  due_of(old), due_of(item))
+    return _units(size, 1024) + gsi1 + due
 
 
 def _price(

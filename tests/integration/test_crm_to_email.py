@@ -11,18 +11,11 @@ import pytest
 from journeysync.store.profiles import ProfileStore
 from tests.conftest import AwsResources
 from tests.crm_to_email_support import customer, profile_changed, sqs_event
+from tests.lambda_context import lambda_context
 
 pytestmark = pytest.mark.integration
 
-
-class _Context:
-    function_name = "crm-to-email"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:crm-to-email"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+CONTEXT = lambda_context("crm-to-email")
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def test_a_batch_of_profile_changes_lands_in_the_contact_list_and_the_state_is_r
     a = customer("c1", "ada@example.org")
     b = customer("c2", "bob@example.org", divisions=("museum", "cinema"))
     never = customer("c3", "nobody@example.org", consent="unknown")
-    result = lambda_handler(sqs_event(profile_changed(a), profile_changed(b), profile_changed(never)), _Context())
+    result = lambda_handler(sqs_event(profile_changed(a), profile_changed(b), profile_changed(never)), CONTEXT)
     assert result == {"batchItemFailures": []}
     topics, unsubscribed_all = _topics(hop["ses"], "bob@example.org")
     assert topics["museum"] == topics["cinema"] == topics["members"] == "OPT_IN"  # one contact, several lists
@@ -75,7 +68,7 @@ def test_a_late_subscribed_snapshot_cannot_undo_a_committed_unsubscribe(hop: dic
     subscribed = customer("c1", "ada@example.org", version=1)
     unsubscribed = customer("c1", "ada@example.org", version=2, consent="unsubscribed")
     ProfileStore(hop["table"], client=hop["ddb"]).restore(unsubscribed)  # the store already holds v2
-    lambda_handler(sqs_event(profile_changed(subscribed)), _Context())  # v1 arrives late
+    lambda_handler(sqs_event(profile_changed(subscribed)), CONTEXT)  # v1 arrives late
     topics, unsubscribed_all = _topics(hop["ses"], "ada@example.org")
     assert unsubscribed_all is True and set(topics.values()) == {"OPT_OUT"}
 
@@ -85,7 +78,7 @@ def test_a_malformed_record_is_dead_lettered_with_its_reason_and_the_rest_succee
 
     event = sqs_event(profile_changed(customer()))
     event["Records"].append({**event["Records"][0], "messageId": "bad", "body": json.dumps({"detail": {"x": 1}})})
-    result = lambda_handler(event, _Context())
+    result = lambda_handler(event, CONTEXT)
     assert result == {"batchItemFailures": []}
     [message] = hop["sqs"].receive_message(QueueUrl=hop["dlq"], MessageAttributeNames=["All"])["Messages"]
     assert message["MessageAttributes"]["source_message_id"]["StringValue"] == "bad"
@@ -107,7 +100,7 @@ def test_a_destination_outage_fails_only_the_records_it_touched(
 
     monkeypatch.setattr(ses_dest.ses, "create_contact", throttled)
     unchanged = customer("c9", "never@example.org", consent="unknown")
-    result = lambda_handler(sqs_event(profile_changed(customer()), profile_changed(unchanged)), _Context())
+    result = lambda_handler(sqs_event(profile_changed(customer()), profile_changed(unchanged)), CONTEXT)
     assert result == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
 
 
@@ -116,8 +109,8 @@ def test_the_full_sync_pushes_only_what_changed_and_then_rests(hop: dict[str, An
 
     for i in range(3):
         ProfileStore(hop["table"], client=hop["ddb"]).restore(customer(f"f{i}", f"f{i}@example.org"))
-    first = lambda_handler({"force": True}, _Context())
+    first = lambda_handler({"force": True}, CONTEXT)
     assert first["complete"] is True and first["changes"] == {"ses": 3}
-    second = lambda_handler({"force": True}, _Context())
+    second = lambda_handler({"force": True}, CONTEXT)
     assert second["changes"] == {}
-    assert lambda_handler({}, _Context())["skipped"] is True  # the daily pass already ran
+    assert lambda_handler({}, CONTEXT)["skipped"] is True  # the daily pass already ran

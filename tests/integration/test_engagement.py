@@ -17,13 +17,12 @@ from journeysync.engagement.store import EngagementStore
 from journeysync.identity import IdentityKey
 from journeysync.store.profiles import ProfileStore
 from tests.crm_to_email_support import customer
+from tests.lambda_context import lambda_context
 
 pytestmark = pytest.mark.integration
 
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "ses"
-CONTEXT = SimpleNamespace(function_name="engagement", memory_limit_in_mb=512, aws_request_id="req-1",
-                          invoked_function_arn="arn:aws:lambda:eu-west-2:1:function:engagement",
-                          get_remaining_time_in_millis=lambda: 30_000)
+CONTEXT = lambda_context("engagement", 30_000)
 
 
 def _record(mid: str, body: str) -> dict:

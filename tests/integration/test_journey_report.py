@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
 from journeysync.destinations.state import SyncStateStore
 from journeysync.store.profiles import ProfileStore
 from tests.analytics_dataset import customers
+from tests.lambda_context import lambda_context
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +27,7 @@ def test_the_weekly_function_writes_the_report_to_the_archive_bucket(aws, monkey
 
     from journey_report.app import lambda_handler
 
-    context = SimpleNamespace(
-        function_name="journey_report", memory_limit_in_mb=1024, invoked_function_arn="arn:aws:lambda:eu-west-2:1:function:r",
-        aws_request_id="req-1", get_remaining_time_in_millis=lambda: 900_000,
-    )
-    result = lambda_handler({}, context)
+    result = lambda_handler({}, lambda_context("journey_report", 900_000, memory_mb=1024))
 
     assert result["customers"] == 5
     assert result["html"].startswith("reports/journey-report-") and result["html"].endswith(".html")

@@ -30,8 +30,11 @@ from journeysync.profile.publish import Publisher
 from journeysync.profile.resolve import ProfileEngine
 from journeysync.store import ProfileStore
 from tests.conftest import AwsResources
+from tests.lambda_context import lambda_context
 
 pytestmark = pytest.mark.integration
+
+CONTEXT = lambda_context("pos-to-crm-test", 20_000)
 
 T0 = datetime.now(UTC) - timedelta(days=1)
 CONFIG: AppConfig = load_config("infra/config")
@@ -46,16 +49,6 @@ class RecordingPublisher(Publisher):
         self.sent += list(changes)
         self.requests += 1
         return len(changes)
-
-
-class Context:
-    function_name = "pos-to-crm-test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:pos-to-crm-test"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 20_000
 
 
 def _ev(n: Any, data: Any, minutes: float = 0, **keys: Any) -> CustomerEvent:
@@ -264,14 +257,14 @@ def deps(aws: AwsResources, store: ProfileStore) -> Deps:
 def test_a_redelivered_batch_applies_nothing_twice_and_republishes_a_resync(deps: Deps) -> None:
     events = [_buy(1, emails=["ann@example.com"]), _shop(2, 1, emails=["ann@example.com"])]
     batch = {"Records": [_record(e) for e in events]}
-    first = process_events(batch, Context(), deps)
+    first = process_events(batch, CONTEXT, deps)
     assert first.response == {"batchItemFailures": []}
     assert first.count("applied") == 2 and first.published == 1  # one write, one ProfileChanged per customer
     cid = first.outcomes[0].customer_id
     assert cid is not None
     version = deps.store.get(cid).header.version  # type: ignore[union-attr]
 
-    second = process_events(batch, Context(), deps)
+    second = process_events(batch, CONTEXT, deps)
     assert second.count("applied") == 0 and second.replayed == 2
     assert deps.store.get(cid).header.version == version  # type: ignore[union-attr]
     publisher = deps.publisher
@@ -283,7 +276,7 @@ def test_a_redelivered_batch_applies_nothing_twice_and_republishes_a_resync(deps
 def test_an_invalid_record_is_dead_lettered_with_the_reason_and_the_rest_applies(deps: Deps) -> None:
     good = _buy(1, emails=["ann@example.com"])
     batch = {"Records": [_record('{"id": "x", "type": "nope"}', "bad"), _record(good, "good")]}
-    report = process_events(batch, Context(), deps)
+    report = process_events(batch, CONTEXT, deps)
     assert report.response == {"batchItemFailures": []}
     assert report.dead_lettered == 1 and report.count("applied") == 1
     assert deps.dlq_url and deps.sqs
@@ -305,7 +298,7 @@ def test_a_failing_record_fails_only_the_rest_of_its_message_group(deps: Deps, m
 
     monkeypatch.setattr(ProfileEngine, "apply", flaky)
     batch = {"Records": [_record(ann[0], "a1"), _record(bob, "b1"), _record(ann[1], "a2")]}
-    report = process_events(batch, Context(), deps)
+    report = process_events(batch, CONTEXT, deps)
     assert sorted(f["itemIdentifier"] for f in report.response["batchItemFailures"]) == ["a1", "a2"]
     assert [o.event_id for o in report.outcomes] == [bob.id]
 
@@ -316,7 +309,7 @@ def test_profile_changes_reach_the_bus_in_one_put_events_per_batch(aws: AwsResou
     events_client.create_event_bus(Name=bus)
     deps.publisher = Publisher(bus, events_client)
     batch = {"Records": [_record(_buy(i, emails=[f"m{i}@example.com"])) for i in range(10)]}
-    report = process_events(batch, Context(), deps)
+    report = process_events(batch, CONTEXT, deps)
     assert report.published == 10
     assert deps.publisher.requests == 1
 
@@ -328,10 +321,10 @@ def test_duplicates_within_and_across_batches_count_once_without_an_idempotency_
 
     visit = _ev("v1", TicketCheckedIn(order_id="t1", event_ref="x"), 1, emails=["ann@example.com"])
     again = _ev("v2", TicketCheckedIn(order_id="t2", event_ref="x"), 2, emails=["ann@example.com"])
-    first = process_events({"Records": [_record(visit), _record(visit), _record(again)]}, Context(), deps)
+    first = process_events({"Records": [_record(visit), _record(visit), _record(again)]}, CONTEXT, deps)
     cid = first.outcomes[0].customer_id
     assert cid is not None
-    process_events({"Records": [_record(again), _record(visit)]}, Context(), deps)
+    process_events({"Records": [_record(again), _record(visit)]}, CONTEXT, deps)
     customer = deps.store.get(cid)
     assert customer is not None and customer.profile.visits == 2
     assert customer.header.version == 1, "one P write for the first batch, none for the redelivery"

@@ -15,6 +15,7 @@ from journeysync.profile.process import Deps, process_events
 from journeysync.profile.resolve import ProfileEngine
 from journeysync.store import ProfileStore
 from tests.conftest import AwsResources
+from tests.lambda_context import lambda_context
 
 pytestmark = pytest.mark.integration
 
@@ -79,16 +80,7 @@ def test_a_future_dated_event_is_dead_lettered_and_never_reaches_the_fold(aws: A
               "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
               "eventSourceARN": "arn:aws:sqs:eu-west-2:123456789012:events.fifo", "awsRegion": "eu-west-2"}
 
-    class Context:
-        function_name = "pos-to-crm"
-        memory_limit_in_mb = 512
-        invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:pos-to-crm"
-        aws_request_id = "req-1"
-
-        def get_remaining_time_in_millis(self) -> int:
-            return 60_000
-
-    report = process_events({"Records": [record]}, Context(), deps)
+    report = process_events({"Records": [record]}, lambda_context("pos-to-crm"), deps)
 
     assert report.dead_lettered == 1 and report.outcomes == []
     assert store.owner_of(IdentityKey("email", "member@example.com")) is None

@@ -9,16 +9,7 @@ import pytest
 
 from journeysync.profile import process, wiring
 from journeysync.profile.process import SweepReport
-
-
-class Context:
-    function_name = "journey-sweep-test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:journey-sweep-test"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 600_000
+from tests.lambda_context import lambda_context
 
 
 @pytest.mark.parametrize(("detail", "full"), [
@@ -37,5 +28,5 @@ def test_only_a_detail_asking_for_a_full_run_gets_one(monkeypatch: pytest.Monkey
     monkeypatch.setattr(process, "sweep", sweep)
     monkeypatch.setattr(wiring, "deps", lambda: process.Deps(store=None, config=None, publisher=None))  # type: ignore[arg-type]
     event = {"detail-type": "Scheduled Event", "time": "2026-12-04T03:00:00Z", "detail": detail}
-    assert lambda_handler(event, Context())["full"] is full
+    assert lambda_handler(event, lambda_context("journey-sweep-test", 600_000))["full"] is full
     assert asked == [full]

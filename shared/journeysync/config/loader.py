@@ -78,4 +78,3 @@ def load_config(directory: Path | str | None = None) -> AppConfig:
 def cached_config(directory: str | None = None) -> AppConfig:
     """Per-process cache for handlers (config is immutable for a deployment)."""
     return load_config(directory)
-

@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -337,12 +338,27 @@ def entry_window(customer: Customer) -> str | None:
     return min(keys) if keys else None
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """What a hot item tells its reader about the rest of the partition, from one parse of its header."""
+
+    overflow: frozenset[str] = frozenset()  # `ov`: listed kinds with facts left beyond the cap
+    kinds: frozenset[str] | None = None  # `lk`: listed kinds holding facts (None: not recorded, any may)
+    window: str | None = None  # `jw`: where the timeline query starts (None: nothing to read)
+
+
+def read_plan(p_item: Item | None) -> ReadPlan:
+    if not p_item or "h" not in p_item:
+        return ReadPlan()
+    header = json.loads(p_item["h"]["S"])
+    kinds, window = header.get("lk"), header.get("jw")
+    return ReadPlan(frozenset(header.get("ov") or ()), frozenset(kinds) if kinds is not None else None,
+                    str(window) if window else None)
+
+
 def window_of(p_item: Item) -> str | None:
     """`jw` of a hot item: where the reader's timeline query starts (None: nothing to read)."""
-    if "h" not in p_item:
-        return None
-    window = json.loads(p_item["h"]["S"]).get("jw")
-    return str(window) if window else None
+    return read_plan(p_item).window
 
 
 # ----------------------------------------------------------------------------- items → customer
@@ -478,17 +494,13 @@ def is_legacy(item: Mapping[str, Any]) -> bool:
 
 def listed_kinds_of(p_item: Item | None) -> set[str] | None:
     """The listed kinds a `P` item with overflow says hold facts (None: not recorded, any may)."""
-    if not p_item or "h" not in p_item:
-        return None
-    kinds = json.loads(p_item["h"]["S"]).get("lk")
+    kinds = read_plan(p_item).kinds
     return set(kinds) if kinds is not None else None
 
 
 def overflow_of(p_item: Item | None) -> set[str]:
     """The listed kinds a `P` item marks as having facts left behind beyond the cap."""
-    if not p_item or "h" not in p_item:
-        return set()
-    return set(json.loads(p_item["h"]["S"]).get("ov") or [])
+    return set(read_plan(p_item).overflow)
 
 
 def changes(

@@ -92,19 +92,19 @@ class ProfileStore:
         p_item = items.get(TableKeys.PROFILE_SK)
         if p_item is None:
             return None, {}
-        listed = self._listed(customer_id, layout.overflow_of(p_item), layout.listed_kinds_of(p_item), consistent)
-        items.update({i["sk"]["S"]: i for i in listed})
-        window = layout.window_of(p_item)
+        plan = layout.read_plan(p_item)
+        items.update({i["sk"]["S"]: i for i in self._listed(customer_id, plan.overflow, plan.kinds, consistent)})
         timeline = []
-        if window:
-            timeline = list(self._query_pages(rq.query_timeline_window(self.table, customer_id, window, consistent)))
+        if plan.window:
+            timeline = list(self._query_pages(
+                rq.query_timeline_window(self.table, customer_id, plan.window, consistent)))
         customer = layout.customer_from_items(customer_id, items.values(), timeline)
         assert customer is not None
         entries = {tl.parse_sk(i["sk"]["S"])[1]: set(i["j"]["SS"]) for i in timeline if "j" in i}
         self._remember(customer_id, customer.header.version, _Seen(items, entries))
         return customer, p_item
 
-    def _listed(self, customer_id: str, overflow: set[str], kinds: set[str] | None,
+    def _listed(self, customer_id: str, overflow: frozenset[str], kinds: frozenset[str] | None,
                 consistent: bool) -> Iterator[dict[str, Any]]:
         """Bookings, purchases, ratings and checkouts: all in one Query, or, for kinds with facts left
         beyond the cap, only the newest cap's worth (one page with Limit) and the other kinds that hold
