@@ -10,6 +10,11 @@ process of `journeysync dev`), before the first request:
   `X-Amzn-Trace-Id` header; SQS keeps it as the message's `AWSTraceHeader` system attribute and
   EventBridge passes it to its targets. moto drops it, so the local runtime could not follow a
   webhook through the hops.
+- **SQS hands out each message once.** moto's ReceiveMessage is not atomic: two concurrent
+  receives (the pollers of one queue, scaled out) can both take one message, or take the next
+  message of a FIFO group whose earlier one the other just took. SQS never does either, and the
+  FIFO hops depend on it. Receives, deletes and visibility changes run one at a time; a long
+  poll waits outside that lock and wakes on the next send or delete.
 - **When a destination changed** (only while `JOURNEYSYNC_DESTINATION_LOG` names a file: the benchmarks): every
   SES contact create, update or delete that changes what the list holds appends the time and the
   trace header of the call that made it to that file, so freshness is measured where the contact
@@ -38,6 +43,7 @@ def apply() -> None:
     _applied = True
     _patch_ses_contacts()
     _patch_sqs_trace()
+    _patch_sqs_atomic_receive()
     _patch_events_trace()
     _patch_ses_change_log()
 
@@ -119,6 +125,52 @@ def _patch_sqs_trace() -> None:
         return original_send(self, *args, **kwargs)
 
     SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+LONG_POLL_RECHECK_SECONDS = 0.05  # how soon a long poll sees a visibility timeout or a FIFO group end
+
+
+def _patch_sqs_atomic_receive() -> None:
+    from moto.sqs.models import SQSBackend
+
+    state = threading.RLock()
+    original_receive = SQSBackend.receive_message
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> Any:
+        deadline = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            with state:  # one pass of moto's own selection, never two at once
+                result = original_receive(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            remaining = deadline - time.monotonic()
+            if result or remaining <= 0:
+                return result
+            waiter = self.get_queue(queue_name)._messages_lock
+            with waiter:  # woken by a send or a delete; a visibility timeout is seen on the next recheck
+                waiter.wait(timeout=min(remaining, LONG_POLL_RECHECK_SECONDS))
+
+    def serialised(name: str) -> None:
+        original = getattr(SQSBackend, name)
+
+        def call(self: Any, queue_name: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with state:
+                result = _original(self, queue_name, *args, **kwargs)
+            waiter = self.get_queue(queue_name)._messages_lock
+            with waiter:
+                waiter.notify_all()  # a deleted message may end a FIFO group's turn
+            return result
+
+        setattr(SQSBackend, name, call)
+
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+    for name in ("delete_message", "change_message_visibility", "purge_queue"):
+        serialised(name)
 
 
 def _patch_events_trace() -> None:

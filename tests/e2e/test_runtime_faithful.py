@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from journeysync_local.moto_server import MotoEndpoint
 from journeysync_local.stack import LocalStack, parse_trace_header
 
 from journeysync.identity import IdentityKey
@@ -155,3 +162,72 @@ def test_the_local_ses_logs_each_contact_change_with_the_trace_of_the_call_that_
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["trace"] for line in lines] == [trace] * 3  # create, unsubscribe, delete: not the no-op update
     assert lines[0]["t"] <= lines[1]["t"] <= lines[2]["t"]
+
+
+@pytest.fixture
+def racy_threads() -> Iterator[None]:
+    """Switch threads every microsecond, so a check-then-act in the moto server interleaves as on a busy CI box."""
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(saved)
+
+
+def _fifo_queue(sqs: Any, name: str, visibility: int = 10) -> str:
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": str(visibility)}
+    return str(sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}.fifo", Attributes=attributes)["QueueUrl"])
+
+
+def test_concurrent_receives_never_share_a_message_or_a_fifo_groups_turn(
+    moto_endpoint: MotoEndpoint, racy_threads: None
+) -> None:
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint.url)
+    groups = ("alice", "bob", "carol")
+    for trial in range(6):
+        url = _fifo_queue(sqs, f"race{trial}")
+        for seq in range(7):
+            for group in groups:
+                sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"seq": seq, "g": group}), MessageGroupId=group)
+        received: dict[str, list[int]] = {g: [] for g in groups}
+        lock = threading.Lock()
+
+        def poll(url: str = url, received: dict[str, list[int]] = received, lock: threading.Lock = lock) -> None:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and sum(map(len, received.values())) < 7 * len(groups):
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3).get("Messages") or []
+                for message in got:
+                    body = json.loads(message["Body"])
+                    with lock:
+                        received[body["g"]].append(body["seq"])
+                if got:
+                    entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+                    sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+        pollers = [threading.Thread(target=poll) for _ in range(10)]
+        for t in pollers:
+            t.start()
+        for t in pollers:
+            t.join()
+        assert received == {g: list(range(7)) for g in groups}, f"trial {trial}"
+
+
+def test_a_long_poll_wakes_when_a_fifo_groups_message_is_deleted(moto_endpoint: MotoEndpoint) -> None:
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint.url)
+    url = _fifo_queue(sqs, "turn")
+    for seq in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody=str(seq), MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None  # the group's turn is taken
+
+    def delete_soon() -> None:
+        time.sleep(0.3)
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+
+    deleter = threading.Thread(target=delete_soon)
+    started = time.monotonic()
+    deleter.start()
+    second = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages") or []
+    waited = time.monotonic() - started
+    deleter.join()
+    assert [m["Body"] for m in second] == ["1"]
+    assert 0.25 < waited < 2, waited  # held until the delete, not until the 5 s poll ran out
