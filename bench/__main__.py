@@ -44,6 +44,11 @@ def main(argv: list[str]) -> int:
     raw: dict[str, list[Row]] = {}
     failures = 0
     ran: list[str] = []
+    unknown = [a for a in argv if not _modules([a])]
+    if unknown:
+        known = ", ".join(n.removeprefix("bench_") for n in _modules([]))
+        print(f"bench: no benchmark named {', '.join(unknown)}; choose from {known}", file=sys.stderr)
+        return 2
     for name in _modules(argv):
         started = time.perf_counter()
         print(f"==> {name}", flush=True)

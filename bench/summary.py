@@ -33,9 +33,11 @@ def previous_rows(path: Path) -> list[tuple[str, str, str, str]]:
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        raw_cells = line.strip().strip("|").split("|")
+        cells = [c.strip() for c in raw_cells]
         if len(cells) == 4 and cells[0] not in ("benchmark", "---") and not cells[0].startswith("-"):
-            rows.append((cells[0], cells[1], cells[2], cells[3]))
+            figure = raw_cells[1].removeprefix(" ").rstrip()  # a sub-figure's indent is part of its name
+            rows.append((cells[0], figure, cells[2], cells[3]))
     return rows
 
 
@@ -69,16 +71,21 @@ def summarise(raw: dict[str, list[Row]], results: dict[str, dict[str, Any]], jso
     """The headline object: last values, updated by this run's rows and RESULTS."""
     summary: dict[str, Any] = json.loads(json_path.read_text()) if json_path.exists() else {}
     rows = _rows_by_module(raw, json_path.with_suffix(".md"))
+
+    def take(key: str, module: str) -> bool:
+        # a module not run this time keeps its figure from the last JSON, unrounded; the table is the fallback
+        return module in raw or key not in summary
+
     for key, (module, figure) in FROM_ROWS.items():
-        if figure in rows.get(module, {}):
+        if figure in rows.get(module, {}) and take(key, module):
             summary[key] = rows[module][figure]
     cold = {f.removesuffix(_COLD_SUFFIX): v for f, v in rows.get("cold_start", {}).items() if f.endswith(_COLD_SUFFIX)}
     if isinstance(results.get("cold_start", {}).get("cold_start_ratio"), dict):
         cold = dict(results["cold_start"]["cold_start_ratio"])
-    if cold:
+    if cold and take("cold_start_ratio", "cold_start"):
         summary["cold_start_ratio"] = {k: float(v) for k, v in sorted(cold.items())}
     floors = {f.split()[2]: v for f, v in rows.get("cold_start", {}).items() if f.startswith("floor for ")}
-    if floors:
+    if floors and take("cold_start_floor_ratio", "cold_start"):
         summary["cold_start_floor_ratio"] = {k: float(v) for k, v in sorted(floors.items())}
     for module in ("cost", "store"):
         summary.update({k: float(v) for k, v in results.get(module, {}).items()})
